@@ -1,0 +1,1 @@
+"""means-check: household economic status verification (policy.md §5)."""

@@ -1,0 +1,31 @@
+"""Which verification a classified case needs.
+
+ADV-SKIP (Fuxin 四, Chongqing 二(二), Anyang 二(六)21): emergency cases helped in advance skip
+the means check. CQ-EXP-ONLY (Chongqing 二(二); Fuxin 四): expenditure applicants who are
+dibao, tekun or registered poor have their necessary expenditure verified, not their income
+and property. Everyone else gets the full check (ANY-MEANS-SOURCES).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXPENDITURE_ONLY_STATUSES = frozenset({"dibao", "tekun", "registered_poor"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    status: str  # skipped | requested
+    scope: str  # none | expenditure | full
+    rules: tuple[str, ...]
+    reason: str
+
+
+def scope_for(classification_type: str, household_status: str) -> Scope:
+    if classification_type == "emergency":
+        return Scope("skipped", "none", ("ADV-SKIP",),
+                     "emergency case helped in advance: means check skipped (Fuxin 四)")
+    if classification_type == "expenditure" and household_status in EXPENDITURE_ONLY_STATUSES:
+        return Scope("requested", "expenditure", ("CQ-EXP-ONLY",),
+                     f"{household_status} household: verify necessary expenditure only (Chongqing 二(二))")
+    return Scope("requested", "full", ("ANY-MEANS-SOURCES",),
+                 "full household economic status verification (Anyang 二(六)22)")

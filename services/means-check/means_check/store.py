@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, DateTime, String, Table, Text, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from means_check.policy import Scope
+from relief_shared.db import new_metadata
+from relief_shared.plumbing import Plumbing
+
+metadata = new_metadata()
+plumbing = Plumbing(metadata)
+
+means_checks = Table(
+    "means_checks", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("region", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("scope", String(200), nullable=False),
+    Column("rules", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+
+async def add_check(conn: AsyncConnection, *, case_id: str, region: str, scope: Scope) -> None:
+    await conn.execute(insert(means_checks).values(
+        case_id=case_id, region=region, status=scope.status, scope=scope.scope,
+        rules=",".join(scope.rules), reason=scope.reason, recorded_at=datetime.now(timezone.utc),
+    ))
+
+
+async def get_check(conn: AsyncConnection, case_id: str) -> dict | None:
+    row = (await conn.execute(select(means_checks).where(means_checks.c.case_id == case_id))).mappings().first()
+    if row is None:
+        return None
+    return {**row, "rules": row["rules"].split(","), "recorded_at": row["recorded_at"].isoformat()}

@@ -1,0 +1,1 @@
+"""The relief suite's shared plumbing: written once, used by every service."""

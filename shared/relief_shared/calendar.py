@@ -1,0 +1,116 @@
+"""Working-day calendar for "工作日" deadlines (rule WD-CAL).
+
+Semantics:
+
+* A working day is a Monday-Friday that is not a Chinese public holiday, or a
+  Saturday/Sunday that the State Council declared an adjusted working day (调休).
+* "Within N working days of X" means: by the end of the N-th working day
+  strictly after X's date (X's own day never counts, even if it is a working
+  day). ``add_working_days(x, n)`` returns that day and ``due_at`` returns
+  23:59:59 of it.
+* All dates are local dates in Asia/Shanghai; aware datetimes are converted
+  there first, naive datetimes are rejected because their day is ambiguous.
+* Holidays are published yearly, so each year needs a data file in
+  ``relief_shared/calendar_data/``. Touching a year without one raises
+  ``CalendarDataMissing``: guessing "weekends only" would silently produce
+  deadlines that fall on holidays.
+* A year marked ``provisional`` has only the fixed-date statutory holidays (no
+  lunar holidays, no 调休) until an operator loads the official notice; its
+  deadlines may be too early, so callers should surface ``is_provisional``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from importlib.resources import files
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class CalendarDataMissing(LookupError):
+    """A date fell in a year for which no holiday data has been loaded."""
+
+
+@dataclass(frozen=True)
+class HolidayYear:
+    year: int
+    holidays: frozenset[date]
+    adjusted_workdays: frozenset[date]
+    source: str
+    provisional: bool
+
+    @classmethod
+    def from_json(cls, raw: Mapping) -> HolidayYear:
+        year = int(raw["year"])
+        holidays = frozenset(date.fromisoformat(s) for s in raw["holidays"])
+        adjusted = frozenset(date.fromisoformat(s) for s in raw["adjusted_workdays"])
+        # Catch transcription slips in hand-edited files at load time, not in a deadline.
+        stray = sorted(d for d in holidays | adjusted if d.year != year)
+        if stray:
+            raise ValueError(f"calendar data for {year} lists dates of another year: {stray}")
+        if holidays & adjusted:
+            raise ValueError(f"calendar data for {year}: dates both holiday and workday: "
+                             f"{sorted(holidays & adjusted)}")
+        return cls(year, holidays, adjusted, str(raw["source"]), bool(raw["provisional"]))
+
+
+class WorkingCalendar:
+    def __init__(self, years: Mapping[int, HolidayYear]):
+        self._years = dict(years)
+
+    @classmethod
+    def load(cls) -> WorkingCalendar:
+        """Build the calendar from every JSON file shipped in the package data."""
+        years: dict[int, HolidayYear] = {}
+        for entry in (files("relief_shared") / "calendar_data").iterdir():
+            if not entry.name.endswith(".json"):
+                continue
+            hy = HolidayYear.from_json(json.loads(entry.read_text(encoding="utf-8")))
+            if hy.year in years:
+                raise ValueError(f"duplicate calendar data for {hy.year} ({entry.name})")
+            years[hy.year] = hy
+        return cls(years)
+
+    def _year(self, year: int) -> HolidayYear:
+        try:
+            return self._years[year]
+        except KeyError:
+            raise CalendarDataMissing(
+                f"no working-day calendar data for year {year}; load the State Council "
+                f"holiday notice for {year} into relief_shared/calendar_data/{year}.json"
+            ) from None
+
+    def is_provisional(self, year: int) -> bool:
+        return self._year(year).provisional
+
+    def is_working_day(self, d: date) -> bool:
+        if isinstance(d, datetime):  # a datetime never equals a date, so holidays would be missed
+            raise TypeError("is_working_day takes a date; convert datetimes via due_at or .date()")
+        hy = self._year(d.year)
+        if d in hy.adjusted_workdays:
+            return True
+        return d.weekday() < 5 and d not in hy.holidays
+
+    def add_working_days(self, start: date, n: int) -> date:
+        if n < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        d = start
+        while n:
+            d += timedelta(days=1)
+            if self.is_working_day(d):
+                n -= 1
+        return d
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """Working days in (a, b]; 0 when b <= a."""
+        return sum(self.is_working_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
+
+    def due_at(self, start: datetime, n_working_days: int) -> datetime:
+        if start.tzinfo is None or start.utcoffset() is None:
+            raise ValueError("due_at needs an aware datetime; a naive one has no defined local day")
+        day = self.add_working_days(start.astimezone(SHANGHAI).date(), n_working_days)
+        return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)

@@ -1,0 +1,115 @@
+"""Async engine and the unit of work: one transaction for a state change and its events.
+
+SQLite (the embedded default) takes the write lock at BEGIN (`BEGIN IMMEDIATE`) so two
+writers queue on busy_timeout instead of failing half-way; WAL lets readers proceed.
+PostgreSQL is used as it is. Only `commit()` commits, and it writes the outbox rows first.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from relief_shared.events import Envelope
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    if not is_sqlite(url):
+        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    path = make_url(url).database
+    if path and path != ":memory:":
+        from pathlib import Path
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": 60}, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi_conn: Any, _: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class UnitOfWork:
+    """`async with uow_factory() as uow:` … `uow.record(event)` … `await uow.commit()`.
+
+    Leaving the block without commit rolls back: nothing half-done, no event without its state.
+    """
+
+    def __init__(self, engine: AsyncEngine, outbox_writer: Callable[..., Any], on_commit: Callable[[], None]):
+        self._engine = engine
+        self._write_outbox = outbox_writer
+        self._on_commit = on_commit
+        self._events: list[Envelope] = []
+        self.conn: AsyncConnection
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.conn = await self._engine.connect()
+        await self.conn.begin()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self.conn.in_transaction():
+                await self.conn.rollback()
+        finally:
+            await asyncio.shield(self.conn.close())
+
+    def record(self, *events: Envelope) -> None:
+        self._events.extend(events)
+
+    @property
+    def recorded(self) -> list[Envelope]:
+        return list(self._events)
+
+    async def commit(self) -> None:
+        if self._events:
+            await self._write_outbox(self.conn, self._events)
+        await self.conn.commit()
+        self._events = []
+        self._on_commit()
+
+
+class Database:
+    """The service's engine plus a factory of units of work bound to its outbox."""
+
+    def __init__(self, engine: AsyncEngine, outbox_writer: Callable[..., Any]):
+        self.engine = engine
+        self.outbox_signal = asyncio.Event()
+        self._outbox_writer = outbox_writer
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self._outbox_writer, self.outbox_signal.set)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,38 @@
+"""Idempotency-Key handling for POSTs that create something (contract.md, Conventions).
+
+Same key and same body: the first response again, nothing created. Same key, other body: 409.
+The key row is written in the same transaction as what the request creates.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from relief_shared.problems import Conflict
+
+
+def request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def replay(conn: AsyncConnection, table: Table, scope: str, key: str, body_hash: str) -> tuple[int, Any] | None:
+    """The stored (status, response) for this key, None if new; Conflict if the body differs."""
+    row = (await conn.execute(select(table).where(table.c.scope == scope, table.c.key == key))).first()
+    if row is None:
+        return None
+    if row.request_hash != body_hash:
+        raise Conflict(f"Idempotency-Key {key!r} was already used with a different body")
+    return row.status_code, json.loads(row.response)
+
+
+async def remember(conn: AsyncConnection, table: Table, scope: str, key: str, body_hash: str,
+                   status: int, response: Any) -> None:
+    await conn.execute(insert(table).values(
+        scope=scope, key=key, request_hash=body_hash, status_code=status,
+        response=json.dumps(response, default=str), created_at=datetime.now(timezone.utc),
+    ))

@@ -1,0 +1,173 @@
+"""Durable, idempotent JetStream consumers.
+
+Ack rules, in order:
+- the envelope does not parse, or the handler raises `Poison`: park the message with the
+  reason, then `term` it (a bad message is never retried forever, and never silently dropped);
+- the event id is already in the inbox for this consumer: `ack`, no second effect;
+- the handler succeeds: the inbox row commits in the same transaction as the effect and its
+  outgoing events, and only then `ack`;
+- any other exception is transient: `nak` with backoff; on the `max_deliver`-th delivery
+  the message is parked instead. The server itself redelivers without limit, so a process
+  killed mid-way never lets the server give up on a message before it is parked.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from relief_shared.bus import Bus
+from relief_shared.db import Database, UnitOfWork
+from relief_shared.events import Envelope
+from relief_shared.logs import bind_event
+from relief_shared.plumbing import Plumbing
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+
+
+class Poison(Exception):
+    """The message can never be processed as it is: park it with this reason."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    durable: str
+    stream: str
+    subjects: Sequence[str]
+    handler: Handler
+
+
+@dataclass(frozen=True)
+class ConsumerPolicy:
+    max_deliver: int = 5
+    ack_wait_seconds: float = 30.0
+    backoff_seconds: Sequence[float] = (0.5, 2.0, 5.0, 15.0, 30.0)
+    batch: int = 50
+
+    def delay(self, delivery: int) -> float:
+        return self.backoff_seconds[min(delivery, len(self.backoff_seconds)) - 1]
+
+
+class Consumer:
+    def __init__(self, bus: Bus, db: Database, plumbing: Plumbing, sub: Subscription, policy: ConsumerPolicy):
+        self.bus, self.db, self.plumbing, self.sub, self.policy = bus, db, plumbing, sub, policy
+
+    async def ensure(self) -> None:
+        js = await self.bus.wait_ready()
+        await js.add_consumer(
+            self.sub.stream,
+            ConsumerConfig(
+                durable_name=self.sub.durable,
+                filter_subjects=list(self.sub.subjects),
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=self.policy.ack_wait_seconds,
+                max_deliver=-1,
+                max_ack_pending=1000,
+            ),
+        )
+
+    async def run(self) -> None:
+        psub = None
+        failures = 0
+        while True:
+            try:
+                if psub is None:
+                    await self.ensure()
+                    psub = await self.bus.js.pull_subscribe_bind(self.sub.durable, self.sub.stream)
+                msgs = await psub.fetch(self.policy.batch, timeout=1)
+                failures = 0
+            except (NatsTimeoutError, TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                log.warning("consumer %s fetch failed (%r); retrying", self.sub.durable, exc)
+                if failures % 5 == 0 and psub is not None:
+                    await _quietly(psub.unsubscribe())
+                    psub = None
+                await asyncio.sleep(min(0.2 * failures, 2.0))
+                continue
+            for msg in msgs:
+                await self.handle(msg)
+
+    async def handle(self, msg) -> None:  # noqa: ANN001 - nats Msg
+        delivery = msg.metadata.num_delivered if msg.metadata else 1
+        try:
+            event = Envelope.from_bytes(msg.data)
+        except Exception as exc:
+            await self._park(msg, None, f"invalid envelope: {exc}", delivery)
+            return
+        with bind_event(event):
+            try:
+                applied = await self.apply(event)
+            except Poison as exc:
+                await self._park(msg, event.id, f"poison: {exc}", delivery)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if delivery >= self.policy.max_deliver:
+                    await self._park(msg, event.id, f"gave up after {delivery} deliveries: {exc!r}", delivery)
+                else:
+                    log.warning("transient failure on %s (delivery %s): %r", event.type, delivery, exc)
+                    await _quietly(msg.nak(delay=self.policy.delay(delivery)))
+                return
+            await self.acknowledge(msg)
+            if applied:
+                log.debug("applied %s", event.type)
+
+    async def apply(self, event: Envelope) -> bool:
+        """Run the handler in one transaction with the inbox row; False if seen before."""
+        inbox = self.plumbing.inbox
+        async with self.db.uow() as uow:
+            seen = await uow.conn.scalar(
+                select(inbox.c.event_id).where(inbox.c.consumer == self.sub.durable, inbox.c.event_id == event.id)
+            )
+            if seen:
+                return False
+            await uow.conn.execute(
+                insert(inbox).values(consumer=self.sub.durable, event_id=event.id, processed_at=_now())
+            )
+            await self.sub.handler(event, uow)
+            try:
+                await uow.commit()
+            except IntegrityError:
+                return False  # a concurrent delivery committed first: its effect stands alone
+        return True
+
+    async def acknowledge(self, msg) -> None:  # noqa: ANN001
+        await _quietly(msg.ack())
+
+    async def _park(self, msg, event_id: str | None, reason: str, delivery: int) -> None:  # noqa: ANN001
+        log.error("parking message on %s for %s: %s", msg.subject, self.sub.durable, reason)
+        async with self.db.uow() as uow:
+            await uow.conn.execute(insert(self.plumbing.parked).values(
+                consumer=self.sub.durable, event_id=event_id, subject=msg.subject,
+                payload=msg.data.decode("utf-8", "replace"), reason=reason[:2000],
+                deliveries=delivery, parked_at=_now(),
+            ))
+            await uow.commit()
+        await _quietly(msg.term())
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def _quietly(aw: Awaitable) -> None:
+    """Ack/nak/term over a broken connection: the server redelivers, the inbox absorbs it."""
+    try:
+        await aw
+    except Exception as exc:
+        log.warning("ack-family call failed: %r", exc)

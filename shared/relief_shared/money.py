@@ -1,0 +1,91 @@
+"""Exact money: yuan held as integer fen.
+
+Floats never enter: construction from a float is a TypeError, and the API type accepts only
+JSON strings such as "1500.00". The one rounding rule of the suite lives in `Money.times`:
+ROUND_HALF_UP to the fen, applied once, at the end of a multiplication.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+_YUAN = re.compile(r"^-?\d{1,12}(\.\d{1,2})?$")
+_FEN = Decimal("0.01")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Money:
+    fen: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.fen, int) or isinstance(self.fen, bool):
+            raise TypeError(f"Money holds integer fen, not {type(self.fen).__name__}")
+
+    @classmethod
+    def yuan(cls, value: str | Decimal | int) -> Money:
+        """'1500.00', Decimal('1500') or 1500 (whole yuan); at most two decimals."""
+        if isinstance(value, float | bool):
+            raise TypeError("money is never a float: pass a string such as '1500.00'")
+        if isinstance(value, int):
+            return cls(value * 100)
+        if isinstance(value, str):
+            if not _YUAN.match(value.strip()):
+                raise ValueError(f"not an amount in yuan with at most two decimals: {value!r}")
+            value = Decimal(value.strip())
+        if not isinstance(value, Decimal):
+            raise TypeError(f"cannot make money from {type(value).__name__}")
+        try:
+            scaled = value * 100
+            if scaled != scaled.to_integral_value():
+                raise ValueError(f"more than two decimals: {value}")
+            return cls(int(scaled))
+        except InvalidOperation as exc:
+            raise ValueError(f"not an amount: {value!r}") from exc
+
+    @classmethod
+    def zero(cls) -> Money:
+        return cls(0)
+
+    @property
+    def as_decimal(self) -> Decimal:
+        return (Decimal(self.fen) / 100).quantize(_FEN)
+
+    def times(self, factor: Decimal | int) -> Money:
+        """Multiply, rounding half up to the fen once at the end (the suite's one rounding rule)."""
+        if isinstance(factor, float | bool):
+            raise TypeError("factor must be Decimal or int, never float")
+        exact = Decimal(self.fen) * Decimal(factor)
+        return Money(int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.fen + other.fen)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.fen - other.fen)
+
+    def __str__(self) -> str:
+        return f"{self.as_decimal:.2f}"
+
+    def __repr__(self) -> str:
+        return f"Money('{self}')"
+
+
+def _parse(value: Any) -> Money:
+    if isinstance(value, Money):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("money must be a JSON string in yuan with two decimals, e.g. \"1500.00\"")
+    return Money.yuan(value)
+
+
+Yuan = Annotated[
+    Money,
+    BeforeValidator(_parse),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "examples": ["1500.00"]}),
+]
+"""Pydantic field type for money at every edge: a string in, a string out, Money inside."""

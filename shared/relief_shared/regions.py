@@ -1,0 +1,116 @@
+"""Region packs: each jurisdiction's policy as versioned, dated data.
+
+A pack is a TOML file in `relief_shared/regions/`. Every parameter is a list of dated values
+with its rule ID and source clause; `parameter(name, as_of)` returns the value in force on that
+date or raises `MissingParameter` — a region never borrows another's numbers and a missing
+value is never silently defaulted. Sample values are flagged `sample = true`.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from typing import Any
+
+
+class UnknownRegion(LookupError):
+    def __init__(self, code: str):
+        super().__init__(f"unknown region {code!r}")
+        self.code = code
+
+
+class MissingParameter(LookupError):
+    def __init__(self, region: str, name: str, as_of: date):
+        super().__init__(f"region {region!r} has no value of {name!r} in force on {as_of.isoformat()}")
+        self.region, self.name, self.as_of = region, name, as_of
+
+
+@dataclass(frozen=True)
+class ParameterValue:
+    name: str
+    value: Any
+    unit: str
+    valid_from: date
+    valid_to: date | None
+    rule: str
+    source: str
+    sample: bool
+
+    def describe(self) -> dict[str, Any]:
+        return {"value": self.value, "unit": self.unit, "valid_from": self.valid_from.isoformat(),
+                "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+                "rule": self.rule, "source": self.source, "sample": self.sample}
+
+
+@dataclass(frozen=True)
+class RegionPack:
+    code: str
+    name: str
+    pack_version: str
+    documents: dict[str, str]
+    org_units: dict[str, str]
+    _parameters: dict[str, list[ParameterValue]] = field(repr=False)
+
+    def parameter(self, name: str, as_of: date) -> ParameterValue:
+        for candidate in self._parameters.get(name, []):
+            if candidate.valid_from <= as_of and (candidate.valid_to is None or as_of <= candidate.valid_to):
+                return candidate
+        raise MissingParameter(self.code, name, as_of)
+
+    def parameters(self, as_of: date) -> dict[str, ParameterValue]:
+        found = {}
+        for name in self._parameters:
+            try:
+                found[name] = self.parameter(name, as_of)
+            except MissingParameter:
+                pass
+        return found
+
+    def has_org_unit(self, org_unit: str) -> bool:
+        return org_unit in self.org_units
+
+    @classmethod
+    def from_toml(cls, raw: dict[str, Any]) -> RegionPack:
+        params: dict[str, list[ParameterValue]] = {}
+        for name, spec in raw.get("parameters", {}).items():
+            values = [
+                ParameterValue(
+                    name=name, value=v["value"], unit=spec.get("unit", ""),
+                    valid_from=v["valid_from"], valid_to=v.get("valid_to"),
+                    rule=spec.get("rule", ""), source=v.get("source", spec.get("source", "")),
+                    sample=bool(v.get("sample", False)),
+                )
+                for v in spec["values"]
+            ]
+            params[name] = sorted(values, key=lambda p: p.valid_from, reverse=True)
+        return cls(code=raw["code"], name=raw["name"], pack_version=raw["pack_version"],
+                   documents=raw.get("documents", {}), org_units=raw.get("org_units", {}),
+                   _parameters=params)
+
+
+class RegionPacks:
+    def __init__(self, packs: dict[str, RegionPack]):
+        self._packs = packs
+
+    @classmethod
+    def load(cls) -> RegionPacks:
+        folder = resources.files("relief_shared") / "regions"
+        packs = {}
+        for entry in folder.iterdir():
+            if entry.name.endswith(".toml"):
+                pack = RegionPack.from_toml(tomllib.loads(entry.read_text("utf-8")))
+                packs[pack.code] = pack
+        return cls(packs)
+
+    def get(self, code: str) -> RegionPack:
+        try:
+            return self._packs[code]
+        except KeyError:
+            raise UnknownRegion(code) from None
+
+    def __contains__(self, code: str) -> bool:
+        return code in self._packs
+
+    def codes(self) -> list[str]:
+        return sorted(self._packs)

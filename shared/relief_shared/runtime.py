@@ -1,0 +1,144 @@
+"""The composition root every service shares: one place that builds engines, NATS, tasks.
+
+A service hands `create_app` its spec (routers, subscriptions, background work); the lifespan
+builds everything at start, nothing connects at import time, and shutdown stops the tasks,
+drains NATS and disposes the engine.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData, text
+
+from relief_shared import logs, problems
+from relief_shared.bus import Bus
+from relief_shared.calendar import WorkingCalendar
+from relief_shared.db import Database, UnitOfWork, create_engine
+from relief_shared.inbox import Consumer, ConsumerPolicy, Subscription
+from relief_shared.outbox import OutboxRelay, outbox_writer
+from relief_shared.plumbing import Plumbing
+from relief_shared.regions import RegionPacks
+from relief_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What use cases and handlers may reach: settings, database, bus, policy data."""
+
+    settings: ServiceSettings
+    db: Database
+    bus: Bus
+    plumbing: Plumbing
+    packs: RegionPacks
+    calendar: WorkingCalendar
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    title: str
+    description: str
+    metadata: MetaData
+    plumbing: Plumbing
+    routers: list[APIRouter]
+    subscriptions: Callable[[Runtime], list[Subscription]] = lambda _: []
+    background: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
+    on_start: Callable[[Runtime], None] | None = None
+    version: str = "0.1.0"
+
+
+def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logs.configure(spec.name, settings.log_level)
+        db = Database(create_engine(settings.database_url), outbox_writer(spec.plumbing.outbox))
+        bus = Bus(settings.nats_url, spec.name)
+        runtime = Runtime(settings, db, bus, spec.plumbing, RegionPacks.load(), WorkingCalendar.load())
+        if spec.on_start:
+            spec.on_start(runtime)
+        app.state.runtime = runtime
+        bus.start()
+        policy = ConsumerPolicy(settings.consumer_max_deliver, settings.consumer_ack_wait_seconds,
+                                tuple(settings.consumer_backoff_seconds), settings.consumer_batch)
+        relay = OutboxRelay(db.engine, spec.plumbing.outbox, bus, db.outbox_signal,
+                            poll_seconds=settings.relay_poll_seconds, batch=settings.relay_batch)
+        work = [relay.run()]
+        work += [Consumer(bus, db, spec.plumbing, sub, policy).run() for sub in spec.subscriptions(runtime)]
+        work += [task(runtime) for task in spec.background]
+        tasks = [asyncio.create_task(_supervised(w)) for w in work]
+        log.info("%s started", spec.name)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await bus.close()
+            await db.dispose()
+
+    app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
+    app.state.spec = spec
+    problems.install(app)
+    app.include_router(health_router())
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+async def _supervised(work: Awaitable[None]) -> None:
+    try:
+        await work
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("background task died")
+        raise
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        """The database answers and NATS is connected with its streams in place."""
+        runtime: Runtime = request.app.state.runtime
+        checks = {"database": "ok", "nats": "ok" if runtime.bus.connected and runtime.bus.ready.is_set() else "down"}
+        try:
+            async with runtime.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            checks["database"] = f"down: {exc.__class__.__name__}"
+        ok = all(v == "ok" for v in checks.values())
+        if ok:
+            return JSONResponse({"status": "ready", "checks": checks})
+        return problems.problem_response(503, "not-ready", "Not ready", "a dependency is down", checks=checks)
+
+    return router
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    async with request.app.state.runtime.db.uow() as uow:
+        yield uow
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]

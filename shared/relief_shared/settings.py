@@ -1,0 +1,44 @@
+"""Settings every service shares; each service subclasses with its own env prefix.
+
+The embedded default runs on a bare laptop: SQLite files under `data_dir`, NATS on the
+embedded server's port (14222, away from a system NATS on 4222). A development JWT secret
+ships for that default and is refused anywhere else.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "DEVELOPMENT-ONLY-relief-secret-change-me"
+EMBEDDED_NATS_PORT = 14222
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+
+    service_name: ClassVar[str] = "service"
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    nats_url: str = f"nats://127.0.0.1:{EMBEDDED_NATS_PORT}"
+    jwt_secret: str = Field(DEV_JWT_SECRET, validation_alias=AliasChoices("RELIEF_JWT_SECRET", "jwt_secret"))
+    log_level: str = "INFO"
+    relay_poll_seconds: float = 0.25
+    relay_batch: int = 200
+    consumer_max_deliver: int = 5
+    consumer_ack_wait_seconds: float = 30.0
+    consumer_backoff_seconds: list[float] = [0.5, 2.0, 5.0, 15.0, 30.0]
+    consumer_batch: int = 50
+
+    @model_validator(mode="after")
+    def _defaults_and_guards(self) -> ServiceSettings:
+        if not self.database_url:
+            path = (self.data_dir / f"{self.service_name}.sqlite").resolve()
+            self.database_url = f"sqlite+aiosqlite:///{path}"
+        if self.environment == "production" and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError("RELIEF_JWT_SECRET must be set to a real secret outside development")
+        return self

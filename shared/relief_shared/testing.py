@@ -1,0 +1,94 @@
+"""Pytest fixtures for real-parts tests: a real nats-server, migrated databases, polling.
+
+Load with `-p relief_shared.testing`. Databases: SQLite always; PostgreSQL too when
+RELIEF_TEST_POSTGRES_URL names a reachable server (a fresh database per test, dropped after).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from relief_shared.embedded import NatsServer
+from relief_shared.migrate import upgrade
+
+T = TypeVar("T")
+POSTGRES_ENV = "RELIEF_TEST_POSTGRES_URL"
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 15.0, interval: float = 0.05,
+                     message: str = "condition") -> T:
+    """Poll `probe` until it returns a truthy value; an exception counts as "not yet" and is
+    reported with the timeout if it is the last thing seen."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        try:
+            last = await probe()
+            if last:
+                return last
+        except Exception as exc:
+            last = exc
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{message} not reached within {timeout}s; last: {last!r}")
+        await asyncio.sleep(interval)
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgres"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    server = NatsServer(tmp_path / "nats").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=_backends())
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite'}"
+        return
+    async with postgres_database() as url:
+        yield url
+
+
+class postgres_database:
+    """A throw-away database on the server named by RELIEF_TEST_POSTGRES_URL."""
+
+    def __init__(self) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.admin_url = make_url(os.environ[POSTGRES_ENV]).set(drivername="postgresql+asyncpg")
+        self.name = f"relief_test_{uuid.uuid4().hex[:12]}"
+
+    async def _admin(self, sql: str) -> None:
+        import asyncpg
+
+        u = self.admin_url
+        conn = await asyncpg.connect(host=u.host, port=u.port or 5432, user=u.username,
+                                     password=u.password, database=u.database or "postgres")
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    async def __aenter__(self) -> str:
+        await self._admin(f'CREATE DATABASE "{self.name}"')
+        return self.admin_url.set(database=self.name).render_as_string(hide_password=False)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+async def migrated(package: str, url: str) -> str:
+    """Upgrade a service's database to head with its real Alembic history."""
+    await asyncio.to_thread(upgrade, package, url)
+    return url

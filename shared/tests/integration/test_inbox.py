@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import asyncio
+
+from relief_shared.inbox import Consumer, ConsumerPolicy, Poison, Subscription
+from relief_shared.testing import eventually
+
+from .conftest import Harness, record_effect, sample_event
+
+FAST = ConsumerPolicy(max_deliver=3, ack_wait_seconds=1.0, backoff_seconds=(0.1, 0.1, 0.1), batch=10)
+
+
+def consumer(h: Harness, handler=record_effect, cls=Consumer) -> Consumer:  # noqa: ANN001
+    return cls(h.bus, h.db, h.plumbing, Subscription("test-consumer", "RELIEF", ["relief.case.>"], handler), FAST)
+
+
+async def publish(h: Harness, event) -> None:  # noqa: ANN001
+    await h.bus.js.publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
+
+
+async def run_until(h: Harness, c: Consumer, probe, message: str) -> None:  # noqa: ANN001
+    task = asyncio.create_task(c.run())
+    try:
+        await eventually(probe, message=message)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_redelivered_message_has_no_second_effect(harness: Harness) -> None:
+    event = sample_event()
+    c = consumer(harness)
+    assert await c.apply(event) is True
+    assert await c.apply(event) is False  # the redelivery finds its inbox row
+    assert await harness.effects() == 1
+
+
+async def test_same_event_published_under_two_msg_ids_still_one_effect(harness: Harness) -> None:
+    event = sample_event()
+    await publish(harness, event)
+    await harness.bus.js.publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": "other-id"})
+    c = consumer(harness)
+
+    async def both_consumed() -> bool:
+        info = await harness.bus.js.consumer_info("RELIEF", "test-consumer")
+        return info.num_ack_pending == 0 and info.num_pending == 0 and info.delivered.stream_seq == 2
+
+    await run_until(harness, c, both_consumed, "both copies consumed")
+    assert await harness.effects() == 1
+
+
+async def test_poison_message_is_parked_with_its_reason(harness: Harness) -> None:
+    await harness.bus.js.publish("relief.case.received", b"{not json", headers={"Nats-Msg-Id": "garbage"})
+
+    async def refuse(event, uow) -> None:  # noqa: ANN001
+        raise Poison("household.members missing")
+
+    await publish(harness, sample_event())
+    c = consumer(harness, refuse)
+    await run_until(harness, c, lambda: _parked(harness, 2), "two messages parked")
+    reasons = sorted(p.reason for p in await harness.parked())
+    assert reasons[0].startswith("invalid envelope")
+    assert reasons[1] == "poison: household.members missing"
+    assert await harness.effects() == 0
+
+
+async def test_failing_message_is_parked_after_max_deliver(harness: Harness) -> None:
+    calls = 0
+
+    async def flaky(event, uow) -> None:  # noqa: ANN001
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("department source timed out")
+
+    await publish(harness, sample_event())
+    await run_until(harness, consumer(harness, flaky), lambda: _parked(harness, 1), "parked after max_deliver")
+    [parked] = await harness.parked()
+    assert parked.deliveries == FAST.max_deliver == calls
+    assert "gave up after 3 deliveries" in parked.reason and "department source timed out" in parked.reason
+
+
+async def test_transient_failure_is_retried_then_applied_once(harness: Harness) -> None:
+    failures = iter([RuntimeError("db hiccup")])
+
+    async def once_failing(event, uow) -> None:  # noqa: ANN001
+        for exc in failures:
+            raise exc
+        await record_effect(event, uow)
+
+    await publish(harness, sample_event())
+    await run_until(harness, consumer(harness, once_failing), lambda: _effects(harness, 1), "applied after retry")
+    assert await harness.parked() == []
+
+
+async def test_consumer_killed_between_commit_and_ack_applies_once_after_restart(harness: Harness) -> None:
+    class KilledBeforeAck(Consumer):
+        async def acknowledge(self, msg) -> None:  # noqa: ANN001
+            raise asyncio.CancelledError  # the process dies: committed, never acked
+
+    await publish(harness, sample_event())
+    first = asyncio.create_task(consumer(harness, cls=KilledBeforeAck).run())
+    await eventually(lambda: _effects(harness, 1), message="first delivery committed")
+    await asyncio.gather(first, return_exceptions=True)
+
+    async def acked() -> bool:
+        info = await harness.bus.js.consumer_info("RELIEF", "test-consumer")
+        return info.num_ack_pending == 0 and info.num_pending == 0 and info.delivered.consumer_seq >= 2
+
+    await run_until(harness, consumer(harness), acked, "redelivered after ack_wait and acked")
+    assert await harness.effects() == 1
+
+
+async def test_consumer_survives_nats_restart(harness: Harness, nats_server) -> None:  # noqa: ANN001
+    task = asyncio.create_task(consumer(harness).run())
+    try:
+        await publish(harness, sample_event("before"))
+        await eventually(lambda: _effects(harness, 1), message="first effect")
+        nats_server.restart()
+        after = sample_event("after")
+        await eventually(lambda: _published(harness, after), timeout=20, message="publish after restart")
+        await eventually(lambda: _effects(harness, 2), timeout=20, message="effect after restart")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def _published(h: Harness, event) -> bool:  # noqa: ANN001
+    await publish(h, event)  # JetStream needs a moment after a restart; the relay retries likewise
+    return True
+
+
+async def _parked(h: Harness, n: int) -> bool:
+    return len(await h.parked()) == n
+
+
+async def _effects(h: Harness, n: int) -> bool:
+    return await h.effects() == n

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import asyncio
+
+from relief_shared.outbox import OutboxRelay
+from relief_shared.testing import eventually
+
+from .conftest import Harness, sample_event
+
+
+def relay(h: Harness) -> OutboxRelay:
+    return OutboxRelay(h.db.engine, h.plumbing.outbox, h.bus, h.db.outbox_signal, poll_seconds=0.05)
+
+
+async def stream_count(h: Harness) -> int:
+    return (await h.bus.js.stream_info("RELIEF")).state.messages
+
+
+async def commit(h: Harness, *events) -> None:  # noqa: ANN002
+    async with h.db.uow() as uow:
+        uow.record(*events)
+        await uow.commit()
+
+
+async def test_same_event_published_twice_is_one_message(harness: Harness) -> None:
+    event = sample_event()
+    for _ in range(2):
+        ack = await harness.bus.js.publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
+    assert ack.duplicate
+    assert await stream_count(harness) == 1
+
+
+async def test_relay_publishes_in_case_order_and_marks_sent(harness: Harness) -> None:
+    events = [sample_event("case-a", t) for t in ("case.received", "case.classified", "case.approved")]
+    await commit(harness, *events, sample_event("case-b"))
+    assert await relay(harness).publish_pending() == 4
+    assert await harness.count(harness.plumbing.outbox, harness.plumbing.outbox.c.sent_at.is_(None)) == 0
+    sub = await harness.bus.js.pull_subscribe("relief.case.>", durable="order", stream="RELIEF")
+    msgs = await sub.fetch(4, timeout=2)
+    case_a = [m.subject for m in msgs if b'"case-a"' in m.data]
+    assert case_a == ["relief.case.received", "relief.case.classified", "relief.case.approved"]
+
+
+async def test_relay_killed_between_publish_and_mark_sent_yields_one_message(harness: Harness) -> None:
+    await commit(harness, sample_event())
+
+    class CrashingRelay(OutboxRelay):
+        async def mark_sent(self, seqs: list[int]) -> None:
+            raise SystemExit("killed before marking sent")
+
+    crashing = CrashingRelay(harness.db.engine, harness.plumbing.outbox, harness.bus, harness.db.outbox_signal)
+    try:
+        await crashing.publish_pending()
+    except SystemExit:
+        pass
+    assert await harness.count(harness.plumbing.outbox, harness.plumbing.outbox.c.sent_at.is_(None)) == 1
+    assert await relay(harness).publish_pending() == 1  # the restarted relay publishes again …
+    assert await stream_count(harness) == 1  # … and JetStream drops the copy
+
+
+async def test_rolled_back_unit_of_work_writes_no_event(harness: Harness) -> None:
+    async with harness.db.uow() as uow:
+        uow.record(sample_event())
+    assert await harness.count(harness.plumbing.outbox) == 0
+
+
+async def test_events_written_while_nats_is_down_are_published_after_it_returns(harness: Harness, nats_server) -> None:  # noqa: ANN001
+    running = asyncio.create_task(relay(harness).run())
+    try:
+        nats_server.stop()
+        await commit(harness, sample_event("case-outage"))
+        await asyncio.sleep(0.3)
+        nats_server.start()
+        await eventually(lambda: _sent(harness), timeout=20, message="outbox row sent after NATS came back")
+        assert await stream_count(harness) == 1
+    finally:
+        running.cancel()
+
+
+async def _sent(h: Harness) -> bool:
+    return await h.count(h.plumbing.outbox, h.plumbing.outbox.c.sent_at.is_not(None)) == 1
