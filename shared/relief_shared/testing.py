@@ -6,6 +6,7 @@ RELIEF_TEST_POSTGRES_URL names a reachable server (a fresh database per test, dr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 import uuid
@@ -92,3 +93,36 @@ async def migrated(package: str, url: str) -> str:
     """Upgrade a service's database to head with its real Alembic history."""
     await asyncio.to_thread(upgrade, package, url)
     return url
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """Serve an app on a real socket (free port) with its lifespan; yields the base URL."""
+    import uvicorn
+
+    from relief_shared.embedded import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("server stopped during start-up")
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def staff_token(*roles: str, sub: str = "staff-1", name: str = "测试员", region: str = "fuxin-haizhou",
+                org_unit: str | None = "fuxin-haizhou/hanjiadian", department: str | None = None) -> dict[str, str]:
+    """Authorization header for a test caller, signed with the development secret."""
+    from relief_shared.auth import issue
+    from relief_shared.settings import DEV_JWT_SECRET
+
+    token = issue(DEV_JWT_SECRET, sub=sub, name=name, roles=list(roles), region=region,
+                  org_unit=org_unit, department=department)
+    return {"Authorization": f"Bearer {token}"}

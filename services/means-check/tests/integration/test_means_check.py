@@ -1,0 +1,53 @@
+"""means-check against a real migrated database and a real NATS server, served on a socket."""
+from __future__ import annotations
+
+import httpx
+
+from means_check.main import build
+from means_check.settings import Settings
+from relief_shared.events import Envelope
+from relief_shared.testing import eventually, migrated, serving, staff_token
+
+
+def classified(case_id: str, type_: str = "emergency", status: str = "none") -> Envelope:
+    return Envelope.new("case.classified", case_id=case_id, region="fuxin-haizhou", source="eligibility", data={
+        "classification": {"type": type_, "household_category": status, "rules": ["CLS-EMG"]},
+        "household": {"status": status, "members": []},
+    })
+
+
+async def test_emergency_case_records_the_skip_and_publishes_means_skipped(database_url, nats_server) -> None:  # noqa: ANN001
+    await migrated("means_check", database_url)
+    app = build(Settings(database_url=database_url, nats_url=nats_server.url))
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
+        runtime = app.state.runtime
+        js = await runtime.bus.wait_ready()
+        event = classified("case-skip")
+        for _ in range(2):  # a duplicate publish changes nothing
+            await js.publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
+
+        async def check() -> dict:
+            r = await client.get("/v1/checks/case-skip", headers=staff_token("auditor"))
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        body = await eventually(check, message="means check recorded")
+        assert body["status"] == "skipped" and body["rules"] == ["ADV-SKIP"]
+
+        async def skipped_published() -> bool:
+            sub = await js.pull_subscribe("relief.means.skipped", stream="RELIEF")
+            [msg] = await sub.fetch(1, timeout=1)
+            return Envelope.from_bytes(msg.data).causation_id == event.id
+
+        assert await eventually(skipped_published, message="means.skipped published")
+        assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_unknown_case_is_a_problem_document(database_url, nats_server) -> None:  # noqa: ANN001
+    await migrated("means_check", database_url)
+    async with serving(build(Settings(database_url=database_url, nats_url=nats_server.url))) as base:
+        async with httpx.AsyncClient(base_url=base) as client:
+            r = await client.get("/v1/checks/nope", headers=staff_token("auditor"))
+            assert r.status_code == 404
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert (await client.get("/v1/checks/nope")).status_code == 401
