@@ -1,0 +1,1 @@
+"""eligibility: one-window intake, classification, the case view and referrals (policy.md §2, §6)."""

@@ -1,0 +1,11 @@
+from eligibility import service
+from eligibility.domain import VIEW_EVENTS
+from relief_shared.inbox import Subscription
+from relief_shared.runtime import Runtime
+
+
+def subscriptions(_: Runtime) -> list[Subscription]:
+    return [
+        Subscription("eligibility-intake", "RELIEF", ["relief.case.received"], service.on_case_received),
+        Subscription("eligibility-case-view", "RELIEF", [f"relief.{t}" for t in VIEW_EVENTS], service.fold),
+    ]

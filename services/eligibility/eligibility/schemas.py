@@ -1,0 +1,101 @@
+"""The intake body of contract.md as a pydantic model: the window's first line of defence.
+
+Every invalid field is reported by name in the problem document; nothing is stored until the
+whole body is valid.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from eligibility.citizen_id import problem_with
+from relief_shared.money import Yuan
+
+HouseholdStatus = Literal["dibao", "tekun", "marginal", "low_income", "registered_poor", "none"]
+EventKind = Literal[
+    "fire", "traffic_accident", "injury", "drowning", "sudden_illness", "chronic_illness", "schooling",
+    "business_failure", "job_loss", "safety_incident", "despair", "disaster", "vagrancy", "other",
+]
+Need = Literal["education", "housing", "employment", "medical", "legal", "funeral", "disability", "charity"]
+
+
+def _citizen_id(value: str) -> str:
+    problem = problem_with(value)
+    if problem:
+        raise ValueError(f"ID number {problem}")
+    return value
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class Applicant(_Body):
+    id_number: str
+    name: str = Field(min_length=1, max_length=100)
+    phone: str | None = Field(default=None, max_length=30)
+
+    _id = field_validator("id_number")(_citizen_id)
+
+
+class Member(_Body):
+    id_number: str
+    name: str = Field(min_length=1, max_length=100)
+    relation: Literal["self", "spouse", "child", "parent", "other"]
+    birth_date: date
+    disabled: bool = False
+    seriously_ill: bool = False
+    able_to_work: bool = True
+
+    _id = field_validator("id_number")(_citizen_id)
+
+
+class Household(_Body):
+    status: HouseholdStatus
+    members: list[Member] = Field(min_length=1)
+    monthly_income_per_capita: Yuan | None = None
+    registered_in_region: bool
+
+
+class SituationEvent(_Body):
+    kind: EventKind
+    occurred_on: date
+    description: str = Field(default="", max_length=2000)
+
+
+class Expense(_Body):
+    category: Literal["medical_inpatient", "medical_outpatient", "education", "housing", "other"]
+    amount: Yuan
+    incurred_from: date
+    incurred_to: date
+
+
+class Situation(_Body):
+    events: list[SituationEvent] = Field(min_length=1)
+    severity: Literal["light", "moderate", "serious", "severe"]
+    expenses: list[Expense] = Field(default_factory=list)
+    needs: list[Need] = Field(default_factory=list)
+
+
+class Consent(_Body):
+    means_check: bool
+    signed_on: date
+
+
+class CaseIn(_Body):
+    region: str = Field(min_length=1, max_length=64)
+    org_unit: str = Field(min_length=1, max_length=128)
+    channel: Literal["window", "hotline", "active_discovery", "online"]
+    applies_for: Literal["temporary_assistance", "dibao", "tekun", "marginal"] = "temporary_assistance"
+    applicant: Applicant
+    household: Household
+    situation: Situation
+    consent: Consent
+
+
+class CaseCreated(BaseModel):
+    case_id: str
+    status: str
+    links: dict[str, str]

@@ -1,0 +1,109 @@
+"""Eligibility's use cases: accept a request, classify it, fold every event into the case view."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from eligibility import store
+from eligibility.domain import actor, summary
+from eligibility.policy import classify
+from eligibility.schemas import CaseIn
+from relief_shared.auth import Principal
+from relief_shared.calendar import SHANGHAI
+from relief_shared.db import UnitOfWork
+from relief_shared.events import Envelope
+from relief_shared.inbox import Poison
+from relief_shared.problems import Forbidden, Unprocessable
+from relief_shared.regions import RegionPacks
+
+SOURCE = "eligibility"
+BY = {"id": "system:eligibility", "name": "eligibility"}
+
+
+def new_case_id(now: datetime) -> str:
+    return f"TA-{now.astimezone(SHANGHAI):%Y%m%d}-{uuid.uuid4().hex[:10]}"
+
+
+def check_jurisdiction(body: CaseIn, clerk: Principal, packs: RegionPacks) -> None:
+    """Unknown region or org unit is a 422 naming the field; another region's case is a 403."""
+    if body.region not in packs:
+        raise Unprocessable(f"unknown region {body.region!r}", errors=[
+            {"field": "region", "message": f"unknown region; known: {', '.join(packs.codes())}"}])
+    if not packs.get(body.region).has_org_unit(body.org_unit):
+        raise Unprocessable(f"unknown org unit {body.org_unit!r} in {body.region}", errors=[
+            {"field": "org_unit", "message": "not a town/street of this region"}])
+    clerk.require_region(body.region)
+    if clerk.org_unit and clerk.org_unit != body.org_unit:
+        raise Forbidden(f"{clerk.sub} accepts requests for {clerk.org_unit}, not {body.org_unit}")
+
+
+async def submit_case(body: CaseIn, clerk: Principal, uow: UnitOfWork) -> str:
+    """ONE-WINDOW: the case row and `case.received` commit together, or neither does."""
+    now = datetime.now(timezone.utc)
+    case_id = new_case_id(now)
+    request = body.model_dump(mode="json")
+    await store.add_case(uow.conn, case_id=case_id, region=body.region, org_unit=body.org_unit,
+                         channel=body.channel, applies_for=body.applies_for, accepted_by=clerk.sub,
+                         applicant_id_number=body.applicant.id_number, request=request, at=now)
+    received = Envelope.new("case.received", case_id=case_id, region=body.region, source=SOURCE, data={
+        **{k: request[k] for k in ("org_unit", "channel", "applies_for", "applicant", "household", "situation",
+                                   "consent")},
+        "accepted_on": now.astimezone(SHANGHAI).date().isoformat(),
+        "by": {"id": clerk.sub, "name": clerk.name},
+    })
+    uow.record(received)
+    await fold(received, uow)
+    return case_id
+
+
+async def on_case_received(event: Envelope, uow: UnitOfWork) -> None:
+    """CLS-*: classify and tell the chain; the classification is the case's, with its reasons."""
+    data = event.data
+    try:
+        household, situation = data["household"], data["situation"]
+        classification = classify([e["kind"] for e in situation["events"]],
+                                  [e["category"] for e in situation.get("expenses", [])],
+                                  household["status"], household["registered_in_region"])
+        accepted_by = data["by"]
+    except (KeyError, TypeError) as exc:
+        raise Poison(f"case.received without {exc}") from exc
+    classified = Envelope.new("case.classified", case_id=event.case_id, region=event.region, source=SOURCE,
+                              cause=event, data={
+        "org_unit": data["org_unit"], "applies_for": data["applies_for"],
+        "classification": classification.as_dict(),
+        "applicant": {k: data["applicant"][k] for k in ("id_number", "name")},
+        "household": household, "situation": situation,
+        "accepted_on": data["accepted_on"], "accepted_by": accepted_by, "by": BY,
+    })
+    uow.record(classified)
+    await fold(classified, uow)
+
+
+async def fold(event: Envelope, uow: UnitOfWork) -> None:
+    """Apply one event to the case view and its timeline, once per event id."""
+    if await store.has_timeline_entry(uow.conn, event.id):
+        return
+    view = await store.load_view(uow.conn, event.case_id)
+    if view is None:
+        raise LookupError(f"case {event.case_id} not known here yet")  # transient: retried with backoff
+    view.apply(event.type, event.data, event.occurred_at)
+    await store.save_view(uow.conn, event.case_id, view, datetime.now(timezone.utc))
+    await store.add_timeline_entry(uow.conn, case_id=event.case_id, event_id=event.id, event=event.type,
+                                   at=event.occurred_at, by=actor(event.data, event.source),
+                                   summary=summary(event.type, event.data))
+
+
+async def case_document(conn: Any, case_id: str) -> dict[str, Any] | None:
+    row = await store.get_case_row(conn, case_id)
+    if row is None:
+        return None
+    view = row.view
+    return {
+        "case_id": row.case_id, "region": row.region, "org_unit": row.org_unit, "status": row.status,
+        "channel": row.channel, "applies_for": row.applies_for, "accepted_by": row.accepted_by,
+        "classification": view["classification"], "benefit": view["benefit"], "approval": view["approval"],
+        "payments": list(view["payments"].values()), "referrals": [], "deadlines": view["deadlines"],
+        "timeline": await store.timeline_of(conn, case_id),
+        "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat(),
+    }

@@ -1,0 +1,106 @@
+"""Eligibility's tables and the queries on them; nothing else touches SQL."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Integer, String, Table, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from eligibility.domain import CaseView
+from relief_shared.db import UtcDateTime, new_metadata
+from relief_shared.plumbing import Plumbing, SeqId
+
+metadata = new_metadata()
+plumbing = Plumbing(metadata)
+
+cases = Table(
+    "cases", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("region", String(64), nullable=False),
+    Column("org_unit", String(128), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("applies_for", String(32), nullable=False),
+    Column("accepted_by", String(128), nullable=False),
+    Column("applicant_id_number", String(18), nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("view", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_cases_region_org_status", "region", "org_unit", "status"),
+)
+
+timeline = Table(
+    "timeline", metadata,
+    Column("id", SeqId, primary_key=True, autoincrement=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("event", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("by_id", String(128), nullable=False),
+    Column("by_name", String(128), nullable=False),
+    Column("summary", String(500), nullable=False),
+)
+
+
+def _view_json(view: CaseView) -> dict[str, Any]:
+    return {"classification": view.classification, "benefit": view.benefit, "approval": view.approval,
+            "payments": view.payments, "deadlines": view.deadlines}
+
+
+def _view(row: Any) -> CaseView:
+    return CaseView(status=row.status, **row.view)
+
+
+async def add_case(conn: AsyncConnection, *, case_id: str, region: str, org_unit: str, channel: str,
+                   applies_for: str, accepted_by: str, applicant_id_number: str, request: dict, at: datetime) -> None:
+    await conn.execute(insert(cases).values(
+        case_id=case_id, region=region, org_unit=org_unit, status="received", channel=channel,
+        applies_for=applies_for, accepted_by=accepted_by, applicant_id_number=applicant_id_number,
+        request=request, view=_view_json(CaseView("received")), created_at=at, updated_at=at,
+    ))
+
+
+async def get_case_row(conn: AsyncConnection, case_id: str) -> Any:
+    return (await conn.execute(select(cases).where(cases.c.case_id == case_id))).first()
+
+
+async def load_view(conn: AsyncConnection, case_id: str) -> CaseView | None:
+    row = await get_case_row(conn, case_id)
+    return _view(row) if row else None
+
+
+async def save_view(conn: AsyncConnection, case_id: str, view: CaseView, at: datetime) -> None:
+    await conn.execute(update(cases).where(cases.c.case_id == case_id)
+                       .values(status=view.status, view=_view_json(view), updated_at=at))
+
+
+async def has_timeline_entry(conn: AsyncConnection, event_id: str) -> bool:
+    return bool(await conn.scalar(select(timeline.c.id).where(timeline.c.event_id == event_id)))
+
+
+async def add_timeline_entry(conn: AsyncConnection, *, case_id: str, event_id: str, event: str, at: datetime,
+                             by: dict[str, str], summary: str) -> None:
+    await conn.execute(insert(timeline).values(case_id=case_id, event_id=event_id, event=event, at=at,
+                                               by_id=by["id"], by_name=by["name"], summary=summary[:500]))
+
+
+async def timeline_of(conn: AsyncConnection, case_id: str) -> list[dict[str, Any]]:
+    rows = (await conn.execute(select(timeline).where(timeline.c.case_id == case_id)
+                               .order_by(timeline.c.at, timeline.c.id))).all()
+    return [{"at": r.at.isoformat(), "event": r.event, "by": {"id": r.by_id, "name": r.by_name},
+             "summary": r.summary} for r in rows]
+
+
+async def list_cases(conn: AsyncConnection, *, region: str, org_unit: str | None, status: str | None,
+                     page: int, size: int) -> tuple[list[Any], int]:
+    where = [cases.c.region == region]
+    if org_unit:
+        where.append(cases.c.org_unit == org_unit)
+    if status:
+        where.append(cases.c.status == status)
+    total = await conn.scalar(select(func.count()).select_from(cases).where(*where))
+    rows = (await conn.execute(select(cases).where(*where).order_by(cases.c.created_at.desc(), cases.c.case_id)
+                               .limit(size).offset((page - 1) * size))).all()
+    return rows, total

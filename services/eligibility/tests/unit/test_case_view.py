@@ -1,0 +1,22 @@
+from datetime import datetime, timezone
+
+from eligibility.domain import CaseView
+
+AT = datetime(2026, 11, 22, 8, tzinfo=timezone.utc)
+
+
+def test_status_never_moves_back_when_events_arrive_late() -> None:
+    view = CaseView("received")
+    view.apply("payment.paid", {"payment_id": "p1", "amount": "5000.00"}, AT)
+    view.apply("benefit.calculated", {"ceiling": "5000.00"}, AT)
+    assert view.status == "paid"
+    assert view.benefit["ceiling"] == "5000.00"
+
+
+def test_approval_deadline_is_marked_met() -> None:
+    view = CaseView("calculated")
+    view.apply("approval.requested", {"step": "approve", "due": "2026-11-25T23:59:59+08:00",
+                                      "route": {"rules": ["FX-ADV"]}}, AT)
+    view.apply("case.approved", {"step": "approve", "amount": "5000.00"}, AT)
+    assert view.deadlines == [{"name": "approval:approve", "due": "2026-11-25T23:59:59+08:00", "met": True,
+                               "rules": ["FX-ADV"]}]
