@@ -80,3 +80,12 @@ async def test_auth_and_region_are_enforced(client) -> None:  # noqa: ANN001
     other_region = staff_token("clerk", region="anyang", org_unit=None)
     assert (await client.post("/v1/cases", json=fire_case(), headers=other_region)).status_code == 403
     assert await rows(client) == (0, 0)
+
+
+async def test_asyncapi_document_names_every_event_the_case_view_reads(client) -> None:  # noqa: ANN001
+    from eligibility.domain import VIEW_EVENTS
+
+    doc = (await client.get("/asyncapi.json")).json()
+    assert doc["asyncapi"].startswith("3.")
+    addresses = {c["address"] for c in doc["channels"].values()}
+    assert {f"relief.{t}" for t in VIEW_EVENTS} <= addresses

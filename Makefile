@@ -1,0 +1,35 @@
+# Two commands on a fresh machine with only Python 3.11+: `make run` and `make test`.
+# Both create .venv and install the pinned dependencies the first time (and after a
+# pyproject or constraints change).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PACKAGES := -e 'shared[test]' -e services/eligibility -e services/benefit-calc -e services/approval \
+            -e services/means-check -e services/disbursement
+
+.PHONY: install run test demo bench clean
+
+$(STAMP): constraints.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "relief needs Python 3.11+, found " + sys.version.split()[0]'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt $(PACKAGES)
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## NATS on 14222, services on 8001-8005, SQLite files in ./data; Ctrl-C stops all
+	$(BIN)/python -m relief_shared.stack --data-dir data
+
+test: install  ## the whole suite; add PostgreSQL with RELIEF_TEST_POSTGRES_URL=postgresql://…
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: install  ## with `make run` going in another terminal
+	$(BIN)/python deploy/demo.py
+
+bench: install
+	$(BIN)/python bench/chain.py $(BENCH_ARGS)
+
+clean:
+	rm -rf data

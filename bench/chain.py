@@ -1,0 +1,165 @@
+"""Chain benchmark: emergency cases from intake to `paid` through the embedded stack.
+
+Prints cases/s and p50/p99 intake->paid latency for a burst (throughput) and for a fixed
+arrival rate, and the same numbers for a bare JetStream publish->consume round trip on this
+machine as the floor. A scripted approver approves each task as soon as `approval.requested`
+is seen. Numbers, not assertions: run with `make bench` (BENCH_ARGS="--cases 500 --rate 100").
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import nats
+from nats.js.api import StorageType
+
+from relief_shared.stack import Stack
+from relief_shared.testing import staff_token
+
+ORG = "fuxin-haizhou/hanjiadian"
+CLERK = staff_token("clerk", sub="bench-clerk", name="bench clerk", org_unit=ORG)
+APPROVER = staff_token("approver", sub="bench-approver", name="bench approver", org_unit=ORG)
+BODY = {
+    "region": "fuxin-haizhou", "org_unit": ORG, "channel": "window",
+    "applicant": {"id_number": "210902198001011236", "name": "测试"},
+    "household": {"status": "none", "registered_in_region": True,
+                  "members": [{"id_number": "210902198001011236", "name": "测试", "relation": "self",
+                               "birth_date": "1980-01-01"}]},
+    "situation": {"events": [{"kind": "fire", "occurred_on": "2026-11-20"}], "severity": "moderate"},
+    "consent": {"means_check": True, "signed_on": "2026-11-21"},
+}
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def report(label: str, latencies: list[float], elapsed: float, expected: int) -> None:
+    done = len(latencies)
+    print(f"{label:<34} {done}/{expected} done  {done / elapsed:8.1f}/s  "
+          f"p50 {pct(latencies, 50) * 1000:7.1f} ms  p99 {pct(latencies, 99) * 1000:7.1f} ms", flush=True)
+
+
+class Chain:
+    """Submits cases, approves them when asked, and times each one until `payment.paid`."""
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self.started: dict[str, float] = {}
+        self.paid: dict[str, float] = {}
+        self.all_paid = asyncio.Event()
+        self.expected = 0
+
+    async def __aenter__(self) -> Chain:
+        self.client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=64))
+        self.nc = await nats.connect(self.stack.nats.url)
+        await self.nc.subscribe("relief.approval.requested", cb=self._on_task)
+        await self.nc.subscribe("relief.payment.paid", cb=self._on_paid)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.nc.close()
+        await self.client.aclose()
+
+    async def _on_task(self, msg) -> None:  # noqa: ANN001
+        event = json.loads(msg.data)
+        if event["case_id"] in self.started:
+            asyncio.create_task(self._approve(event["case_id"], event["data"]))
+
+    async def _approve(self, case_id: str, data: dict) -> None:
+        await self.client.post(f"{self.stack.url('approval')}/v1/cases/{case_id}/decisions", headers=APPROVER,
+                               json={"step": data["step"], "decision": "approve", "amount": data["amount_ceiling"]})
+
+    async def _on_paid(self, msg) -> None:  # noqa: ANN001
+        case_id = json.loads(msg.data)["case_id"]
+        if case_id in self.started and case_id not in self.paid:
+            self.paid[case_id] = time.perf_counter()
+            if len(self.paid) >= self.expected:
+                self.all_paid.set()
+
+    async def submit(self) -> None:
+        t0 = time.perf_counter()
+        r = await self.client.post(f"{self.stack.url('eligibility')}/v1/cases", json=BODY, headers=CLERK)
+        r.raise_for_status()
+        self.started[r.json()["case_id"]] = t0
+
+    async def run(self, label: str, cases: int, rate: float | None, timeout: float) -> None:
+        self.started.clear(), self.paid.clear()
+        self.all_paid.clear()
+        self.expected = cases
+        t0 = time.perf_counter()
+        if rate is None:
+            sem = asyncio.Semaphore(32)
+
+            async def one() -> None:
+                async with sem:
+                    await self.submit()
+
+            await asyncio.gather(*(one() for _ in range(cases)))
+        else:
+            pending = []
+            for i in range(cases):
+                await asyncio.sleep(max(0.0, t0 + i / rate - time.perf_counter()))
+                pending.append(asyncio.create_task(self.submit()))
+            await asyncio.gather(*pending)
+        try:
+            await asyncio.wait_for(self.all_paid.wait(), timeout)
+        except TimeoutError:
+            print(f"  ! only {len(self.paid)} of {cases} paid within {timeout}s")
+        latencies = [self.paid[c] - self.started[c] for c in self.paid]
+        report(label, latencies, (max(self.paid.values(), default=t0) - t0) or 1e-9, cases)
+
+
+async def floor(url: str, count: int) -> None:
+    """Bare JetStream publish -> durable pull consume round trip."""
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    await js.add_stream(name="BENCH", subjects=["bench.>"], storage=StorageType.FILE)
+    sub = await js.pull_subscribe("bench.rt", durable="bench")
+    latencies: list[float] = []
+    t0 = time.perf_counter()
+
+    async def consume() -> None:
+        while len(latencies) < count:
+            for msg in await sub.fetch(100, timeout=5):
+                latencies.append(time.perf_counter() - float(msg.data))
+                await msg.ack()
+
+    consumer = asyncio.create_task(consume())
+    for i in range(count):
+        await js.publish("bench.rt", str(time.perf_counter()).encode(), headers={"Nats-Msg-Id": f"m{i}"})
+    await consumer
+    report("floor: JetStream publish->consume", latencies, time.perf_counter() - t0, count)
+    await nc.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="relief-bench-") as data:
+        stack = Stack(Path(data), free_ports=True)
+        print("starting the embedded stack …", flush=True)
+        stack.start()
+        try:
+            await floor(stack.nats.url, args.floor_messages)
+            async with Chain(stack) as chain:
+                await chain.run("warm-up", 20, None, args.timeout)
+                await chain.run(f"chain burst ({args.cases} cases)", args.cases, None, args.timeout)
+                await chain.run(f"chain at {args.rate:g} cases/s", args.rate_cases, args.rate, args.timeout)
+        finally:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--rate-cases", type=int, default=300)
+    parser.add_argument("--floor-messages", type=int, default=5000)
+    parser.add_argument("--timeout", type=float, default=180.0)
+    asyncio.run(main(parser.parse_args()))

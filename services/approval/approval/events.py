@@ -1,0 +1,10 @@
+from functools import partial
+
+from approval import service
+from relief_shared.inbox import Subscription
+from relief_shared.runtime import Runtime
+
+
+def subscriptions(runtime: Runtime) -> list[Subscription]:
+    handler = partial(service.on_benefit_calculated, packs=runtime.packs, calendar=runtime.calendar)
+    return [Subscription("approval-calculated", "RELIEF", ["relief.benefit.calculated"], handler)]

@@ -1,0 +1,24 @@
+"""approval's composition root: `uvicorn approval.main:app`."""
+from fastapi import FastAPI
+
+from approval import api, events
+from approval.settings import Settings
+from approval.store import metadata, plumbing
+from relief_shared.runtime import ServiceSpec, create_app
+
+SPEC = ServiceSpec(
+    name="approval",
+    title="relief approval",
+    description="Approval routing, segregation of duties, decisions and deadlines (policy.md §4).",
+    metadata=metadata,
+    plumbing=plumbing,
+    routers=[api.router],
+    subscriptions=events.subscriptions,
+)
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    return create_app(SPEC, settings or Settings())
+
+
+app = build()

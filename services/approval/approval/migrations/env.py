@@ -1,0 +1,4 @@
+from approval.store import metadata
+from relief_shared.migrate import run_env
+
+run_env(metadata)

@@ -1,0 +1,175 @@
+"""The approval's tables and the mapping between their rows and `domain.Approval`."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import (BigInteger, Column, DateTime, ForeignKey, Index, String, Table, Text,
+                        UniqueConstraint, and_, insert, or_, select, update)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from approval.domain import Approval, NoOpenTask, Payee, Person, Task, TaskOpened
+from approval.policy import Route, StepPlan
+from relief_shared.db import new_metadata
+from relief_shared.money import Money
+from relief_shared.plumbing import Plumbing
+
+metadata = new_metadata()
+plumbing = Plumbing(metadata)
+
+approvals = Table(
+    "approvals", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("region", String(64), nullable=False),
+    Column("org_unit", String(100), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("ceiling_fen", BigInteger, nullable=False),
+    Column("amount_fen", BigInteger),
+    Column("payee_id_number", String(32), nullable=False),
+    Column("payee_name", String(100), nullable=False),
+    Column("accepted_by_id", String(100), nullable=False),
+    Column("accepted_by_name", String(100), nullable=False),
+    Column("route", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("correlation_id", String(64)),
+)
+
+tasks = Table(
+    "approval_tasks", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(64), ForeignKey("approvals.case_id"), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("org_unit", String(100), nullable=False),
+    Column("due", DateTime(timezone=True)),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("actor_id", String(100)),
+    Column("actor_name", String(100)),
+    Column("amount_fen", BigInteger),
+    Column("comment", Text, nullable=False),
+    Column("decided_at", DateTime(timezone=True)),
+    UniqueConstraint("case_id", "step"),
+    Index("ix_approval_tasks_inbox", "status", "role", "org_unit"),
+    Index("ix_approval_tasks_case_id", "case_id"),
+)
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    task: Task
+    type: str
+    ceiling: Money
+
+
+async def exists(conn: AsyncConnection, case_id: str) -> bool:
+    return await conn.scalar(select(approvals.c.case_id).where(approvals.c.case_id == case_id)) is not None
+
+
+async def add(conn: AsyncConnection, approval: Approval) -> None:
+    await conn.execute(insert(approvals).values(
+        case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit, type=approval.type,
+        ceiling_fen=approval.ceiling.fen, amount_fen=_fen(approval.amount),
+        payee_id_number=approval.payee.id_number, payee_name=approval.payee.name,
+        accepted_by_id=approval.accepted_by.id, accepted_by_name=approval.accepted_by.name,
+        route=json.dumps(_route_json(approval.route), ensure_ascii=False), status=approval.status,
+        received_at=_as_utc(approval.received_at), correlation_id=approval.correlation_id,
+    ))
+    for task in approval.tasks:
+        await conn.execute(insert(tasks).values(_task_row(task, approval.region)))
+
+
+async def get(conn: AsyncConnection, case_id: str) -> Approval | None:
+    row = (await conn.execute(select(approvals).where(approvals.c.case_id == case_id))).mappings().first()
+    if row is None:
+        return None
+    rows = (await conn.execute(select(tasks).where(tasks.c.case_id == case_id).order_by(tasks.c.opened_at)))
+    return Approval(
+        case_id=row["case_id"], region=row["region"], org_unit=row["org_unit"], type=row["type"],
+        ceiling=Money(row["ceiling_fen"]), payee=Payee(row["payee_id_number"], row["payee_name"]),
+        accepted_by=Person(row["accepted_by_id"], row["accepted_by_name"]),
+        route=_route(json.loads(row["route"])), received_at=_utc(row["received_at"]),
+        status=row["status"], amount=_money(row["amount_fen"]), correlation_id=row["correlation_id"],
+        tasks=[_task(t) for t in rows.mappings()],
+    )
+
+
+async def save_decision(conn: AsyncConnection, approval: Approval, decided: Task) -> None:
+    """Write one decision; a task someone else decided meanwhile refuses the second decision."""
+    result = await conn.execute(
+        update(tasks).where(tasks.c.id == decided.id, tasks.c.status == "open").values(
+            status=decided.status, actor_id=decided.actor.id, actor_name=decided.actor.name,
+            amount_fen=_fen(decided.amount), comment=decided.comment, decided_at=_as_utc(decided.decided_at),
+        )
+    )
+    if result.rowcount != 1:
+        raise NoOpenTask(f"step {decided.step!r} of case {approval.case_id} was decided meanwhile")
+    for event in approval.events:
+        if isinstance(event, TaskOpened):
+            await conn.execute(insert(tasks).values(_task_row(event.task, approval.region)))
+    await conn.execute(update(approvals).where(approvals.c.case_id == approval.case_id).values(
+        status=approval.status, amount_fen=_fen(approval.amount),
+    ))
+
+
+async def open_tasks(conn: AsyncConnection, *, roles: list[str], region: str, org_unit: str | None) -> list[InboxItem]:
+    """Town roles see their own org unit; the district bureau sees its whole region."""
+    where_unit = or_(tasks.c.role == "district", tasks.c.org_unit == org_unit)
+    query = (
+        select(tasks, approvals.c.type, approvals.c.ceiling_fen)
+        .join(approvals, approvals.c.case_id == tasks.c.case_id)
+        .where(and_(tasks.c.status == "open", tasks.c.region == region, tasks.c.role.in_(roles), where_unit))
+        .order_by(tasks.c.due, tasks.c.opened_at)
+    )
+    rows = (await conn.execute(query)).mappings()
+    return [InboxItem(_task(r), r["type"], Money(r["ceiling_fen"])) for r in rows]
+
+
+def _task_row(task: Task, region: str) -> dict:
+    return {"id": task.id, "case_id": task.case_id, "region": region, "step": task.step, "role": task.role,
+            "org_unit": task.org_unit, "due": _as_utc(task.due), "opened_at": _as_utc(task.opened_at),
+            "status": task.status,
+            "actor_id": task.actor.id if task.actor else None, "actor_name": task.actor.name if task.actor else None,
+            "amount_fen": _fen(task.amount), "comment": task.comment, "decided_at": _as_utc(task.decided_at)}
+
+
+def _task(row) -> Task:  # noqa: ANN001 - a row mapping
+    actor = Person(row["actor_id"], row["actor_name"]) if row["actor_id"] else None
+    return Task(id=row["id"], case_id=row["case_id"], step=row["step"], role=row["role"], org_unit=row["org_unit"],
+                due=_utc(row["due"]), opened_at=_utc(row["opened_at"]), status=row["status"], actor=actor,
+                amount=_money(row["amount_fen"]), comment=row["comment"], decided_at=_utc(row["decided_at"]))
+
+
+def _route_json(route: Route) -> dict:
+    return {"rules": list(route.rules), "skipped": list(route.skipped), "sources": list(route.sources),
+            "steps": [{"step": s.step, "role": s.role, "working_days": s.working_days,
+                       "only_above": str(s.only_above) if s.only_above else None} for s in route.steps]}
+
+
+def _route(raw: dict) -> Route:
+    steps = tuple(StepPlan(s["step"], s["role"], s["working_days"],
+                           Money.yuan(s["only_above"]) if s["only_above"] else None) for s in raw["steps"])
+    return Route(tuple(raw["rules"]), tuple(raw["skipped"]), tuple(raw["sources"]), steps)
+
+
+def _fen(money: Money | None) -> int | None:
+    return None if money is None else money.fen
+
+
+def _money(fen: int | None) -> Money | None:
+    return None if fen is None else Money(fen)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; they were written in UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    """SQLite drops the offset when it stores a datetime, so every value is written in UTC."""
+    return None if value is None else value.astimezone(timezone.utc)

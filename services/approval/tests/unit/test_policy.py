@@ -1,0 +1,71 @@
+from datetime import datetime, timedelta, timezone
+
+from approval import policy
+from relief_shared.calendar import SHANGHAI, WorkingCalendar
+from relief_shared.money import Money
+
+ADVANCE = {"step": "approve", "role": "approver", "skip": ["means_check", "democratic_appraisal", "public_notice"],
+           "district_consent_before_payment": False, "approval_working_days": 3}
+
+
+def test_emergency_is_approved_in_advance_by_the_town_alone() -> None:
+    route = policy.advance_route(ADVANCE, "seed 000 四", ceiling=Money.yuan("5000.00"))
+    assert route.rules == ("FX-ADV", "ADV-SKIP")
+    assert route.skipped == ("means_check", "democratic_appraisal", "public_notice")
+    assert route.sources == ("seed 000 四",)
+    assert [(s.step, s.role, s.working_days) for s in route.steps] == [("approve", "approver", 3)]
+
+
+def test_the_pack_can_require_district_consent_before_an_advance_payment() -> None:
+    advance = {**ADVANCE, "district_consent_before_payment": True}
+    route = policy.advance_route(advance, "seed 000 四", ceiling=Money.yuan("3000.00"),
+                                 town_limit=Money.yuan("2000.00"), limit_source="seed 000 三")
+    assert [s.step for s in route.steps] == ["approve", "district_consent"]
+
+
+def test_town_limit_is_inclusive() -> None:
+    at_limit = policy.town_route(ceiling=Money.yuan("2000.00"), town_limit=Money.yuan("2000.00"), source="s")
+    above = policy.town_route(ceiling=Money.yuan("2000.01"), town_limit=Money.yuan("2000.00"), source="s")
+    assert [s.step for s in at_limit.steps] == ["approve"]
+    assert [s.step for s in above.steps] == ["approve", "district_consent"]
+    assert above.steps[1].role == "district"
+    assert not above.steps[1].needed_for(Money.yuan("2000.00"))
+    assert above.steps[1].needed_for(Money.yuan("2000.01"))
+
+
+def test_the_handler_may_not_decide() -> None:
+    assert "DT-SOD" in policy.duty_conflict("clerk-1", accepted_by="clerk-1", acted_on=[], step="approve")
+
+
+def test_one_person_may_not_act_on_two_steps() -> None:
+    reason = policy.duty_conflict("ann", accepted_by="clerk-1", acted_on=[("approve", "ann")], step="district_consent")
+    assert "approve" in reason
+    assert policy.duty_conflict("bob", accepted_by="clerk-1", acted_on=[("approve", "ann")],
+                                step="district_consent") is None
+
+
+def test_an_amount_above_the_ceiling_is_refused() -> None:
+    ceiling = Money.yuan("3000.00")
+    assert policy.amount_refusal(Money.yuan("3000.00"), ceiling) is None
+    assert "deliberation" in policy.amount_refusal(Money.yuan("3000.01"), ceiling)
+    assert policy.amount_refusal(Money.zero(), ceiling)
+
+
+def test_three_working_days_over_the_national_day_holiday() -> None:
+    received = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI)
+    due = WorkingCalendar.load().due_at(received, 3)
+    assert due.isoformat() == "2026-10-10T23:59:59+08:00"  # Oct 1-7 off, Oct 10 is an adjusted workday
+
+
+def test_a_late_utc_evening_counts_from_the_shanghai_day() -> None:
+    received = datetime(2026, 9, 29, 17, 0, tzinfo=timezone.utc)  # already 30 Sept in Shanghai
+    assert WorkingCalendar.load().due_at(received, 3).date().isoformat() == "2026-10-10"
+
+
+def test_deadline_met() -> None:
+    due = datetime(2026, 10, 10, 23, 59, 59, tzinfo=SHANGHAI)
+    assert policy.deadline_met(due, due - timedelta(hours=1), due + timedelta(days=9)) is True
+    assert policy.deadline_met(due, due + timedelta(seconds=1), due) is False
+    assert policy.deadline_met(due, None, due + timedelta(seconds=1)) is False
+    assert policy.deadline_met(due, None, due) is None
+    assert policy.deadline_met(None, None, due) is None

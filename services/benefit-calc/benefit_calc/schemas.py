@@ -1,0 +1,85 @@
+"""The intake shapes (contract.md) the calculation reads, for both doors: REST and events.
+
+Only what a rule needs is typed strictly; the rest of the intake form passes through. Money
+is `Yuan`: a JSON number is refused.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from benefit_calc.policy import Expense, Facts, Household
+from relief_shared.money import Money, Yuan
+
+Severity = Literal["light", "moderate", "serious", "severe"]
+Status = Literal["dibao", "tekun", "marginal", "low_income", "registered_poor", "none"]
+Category = Literal["medical_inpatient", "medical_outpatient", "education", "housing", "other"]
+
+
+def _not_negative(value: Money) -> Money:
+    if value < Money.zero():
+        raise ValueError("an amount cannot be negative")
+    return value
+
+
+Amount = Annotated[Yuan, AfterValidator(_not_negative)]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class HouseholdIn(_Open):
+    status: Status = "none"
+    members: list[dict[str, Any]] = Field(default_factory=list)
+    monthly_income_per_capita: Amount | None = None
+
+
+class ExpenseIn(_Open):
+    category: Category
+    amount: Amount
+    incurred_from: date | None = None
+    incurred_to: date | None = None
+
+
+class SituationIn(_Open):
+    severity: Severity | None = None
+    expenses: list[ExpenseIn] = Field(default_factory=list)
+
+
+class ClassificationIn(_Open):
+    type: Literal["emergency", "expenditure"]
+
+
+class PaidThisYear(BaseModel):
+    person: Amount | None = None
+    household: Amount | None = None
+
+
+class CalculationIn(BaseModel):
+    region: str
+    as_of: date
+    household: HouseholdIn
+    situation: SituationIn
+    classification: ClassificationIn
+    paid_this_year: PaidThisYear | None = None
+
+    @field_validator("classification", mode="before")
+    @classmethod
+    def _bare_type(cls, value: Any) -> Any:
+        """`"classification": "emergency"` means the same as `{"type": "emergency"}`."""
+        return {"type": value} if isinstance(value, str) else value
+
+
+def facts(type_: str, household: HouseholdIn, situation: SituationIn, paid: PaidThisYear | None = None) -> Facts:
+    paid = paid or PaidThisYear()
+    return Facts(
+        type=type_,
+        household=Household(household.status, len(household.members), household.monthly_income_per_capita),
+        severity=situation.severity,
+        expenses=tuple(Expense(e.category, e.amount, e.incurred_to) for e in situation.expenses),
+        paid_person=paid.person,
+        paid_household=paid.household,
+    )

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, DateTime, String, Table, Text, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from benefit_calc.policy import Calculation
+from relief_shared.db import new_metadata
+from relief_shared.plumbing import Plumbing
+
+metadata = new_metadata()
+plumbing = Plumbing(metadata)
+
+calculations = Table(
+    "calculations", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("region", String(64), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("ceiling_fen", BigInteger, nullable=False),
+    Column("recommended_fen", BigInteger, nullable=False),
+    Column("result", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+async def add_calculation(conn: AsyncConnection, *, case_id: str, region: str, calculation: Calculation,
+                          result: dict[str, Any]) -> None:
+    await conn.execute(insert(calculations).values(
+        case_id=case_id, region=region, type=calculation.type, ceiling_fen=calculation.ceiling.fen,
+        recommended_fen=calculation.recommended.fen, result=json.dumps(result, ensure_ascii=False),
+        created_at=datetime.now(timezone.utc),
+    ))
+
+
+async def has_calculation(conn: AsyncConnection, case_id: str) -> bool:
+    return await conn.scalar(select(calculations.c.case_id).where(calculations.c.case_id == case_id)) is not None
+
+
+async def get_calculation(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None:
+    row = (await conn.execute(select(calculations).where(calculations.c.case_id == case_id))).mappings().first()
+    if row is None:
+        return None
+    return {"case_id": row["case_id"], "region": row["region"], **json.loads(row["result"]),
+            "calculated_at": row["created_at"].isoformat()}

@@ -1,0 +1,1 @@
+"""disbursement: paying out approved assistance (policy.md §7)."""

@@ -1,0 +1,4 @@
+from disbursement.store import metadata
+from relief_shared.migrate import run_env
+
+run_env(metadata)

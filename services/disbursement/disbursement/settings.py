@@ -1,0 +1,34 @@
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel
+from pydantic_settings import SettingsConfigDict
+
+from disbursement.bank import BankMode
+from relief_shared.settings import ServiceSettings
+
+
+class BankSettings(BaseModel):
+    """The simulated bank: `DISBURSEMENT_BANK__MODE=timeout` and so on."""
+
+    mode: BankMode = "succeed"
+    path: Path | None = None  # default: <data_dir>/bank-simulator.sqlite
+    timeout_seconds: float = 10.0  # a call that takes longer counts as a timeout
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="DISBURSEMENT_", env_nested_delimiter="__", extra="ignore")
+    service_name: ClassVar[str] = "disbursement"
+
+    bank: BankSettings = BankSettings()
+    payment_poll_seconds: float = 1.0
+    payment_batch: int = 20
+    # An in-flight payment is left alone this long before another round may take it over;
+    # it must exceed the bank timeout.
+    payment_lease_seconds: float = 60.0
+    payment_retry_seconds: float = 5.0
+    payment_retry_max_seconds: float = 300.0
+
+    @property
+    def bank_path(self) -> Path:
+        return self.bank.path or self.data_dir / "bank-simulator.sqlite"

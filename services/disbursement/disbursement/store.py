@@ -1,0 +1,136 @@
+"""The payments table and every query on it.
+
+Each state change is a compare-and-set (`UPDATE … WHERE status = …`) whose row count says
+whether this caller won; two workers, or a worker and a restarted one, never both act on one
+step. SQLite hands back naive datetimes, so everything is written in UTC and read back as UTC.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (BigInteger, Column, Date, DateTime, Index, Integer, String, Table, Text,
+                        UniqueConstraint, and_, func, insert, or_, select, update)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from disbursement.domain import IN_FLIGHT, PAID, SCHEDULED, SENT, UNKNOWN, Payee, Payment
+from relief_shared.db import new_metadata
+from relief_shared.money import Money
+from relief_shared.plumbing import Plumbing
+
+metadata = new_metadata()
+plumbing = Plumbing(metadata)
+
+payments = Table(
+    "payments", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("task_id", String(64), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("org_unit", String(100), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("payee_name", String(200), nullable=False),
+    Column("payee_id_number", String(32), nullable=False),
+    Column("due", Date),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("bank_transaction", String(64)),
+    Column("correlation_id", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("paid_at", DateTime(timezone=True)),
+    UniqueConstraint("case_id", "task_id"),
+    Index("ix_payments_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_payments_payee_id_number", "payee_id_number"),
+)
+p = payments.c
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def _payment(row) -> Payment:  # noqa: ANN001 - a Row
+    return Payment(id=row.id, case_id=row.case_id, task_id=row.task_id, region=row.region, org_unit=row.org_unit,
+                   amount=Money(row.amount_fen), payee=Payee(row.payee_name, row.payee_id_number),
+                   channel=row.channel, status=row.status, due=row.due, attempts=row.attempts,
+                   correlation_id=row.correlation_id, paid_at=_utc(row.paid_at))
+
+
+async def exists_for_approval(conn: AsyncConnection, case_id: str, task_id: str) -> bool:
+    return bool(await conn.scalar(select(p.id).where(p.case_id == case_id, p.task_id == task_id)))
+
+
+async def add(conn: AsyncConnection, payment: Payment, now: datetime) -> None:
+    await conn.execute(insert(payments).values(
+        id=payment.id, case_id=payment.case_id, task_id=payment.task_id, region=payment.region,
+        org_unit=payment.org_unit, amount_fen=payment.amount.fen, channel=payment.channel, status=payment.status,
+        payee_name=payment.payee.name, payee_id_number=payment.payee.id_number, due=payment.due,
+        attempts=payment.attempts, correlation_id=payment.correlation_id, created_at=now,
+    ))
+
+
+async def get(conn: AsyncConnection, payment_id: str) -> Payment | None:
+    row = (await conn.execute(select(payments).where(p.id == payment_id))).first()
+    return _payment(row) if row else None
+
+
+async def due_ids(conn: AsyncConnection, now: datetime, limit: int) -> list[str]:
+    """Scheduled payments, and in-flight ones whose lease or back-off has run out."""
+    ready = or_(p.status == SCHEDULED, and_(p.status.in_(IN_FLIGHT), p.next_attempt_at <= now))
+    return list(await conn.scalars(select(p.id).where(ready).order_by(p.created_at).limit(limit)))
+
+
+async def claim(conn: AsyncConnection, payment: Payment, now: datetime, lease_until: datetime) -> bool:
+    """Take the next step on a payment; False if another worker took it first."""
+    values = {"attempts": p.attempts + 1, "next_attempt_at": lease_until}
+    if payment.status == SCHEDULED:
+        where, values = p.status == SCHEDULED, {**values, "status": SENT, "sent_at": now}
+    else:
+        where = and_(p.status == payment.status, p.next_attempt_at <= now)
+    result = await conn.execute(update(payments).where(p.id == payment.id, where).values(**values))
+    return result.rowcount == 1
+
+
+async def settle(conn: AsyncConnection, payment_id: str, *, status: str, bank_transaction: str,
+                 paid_at: datetime | None = None, reason: str | None = None) -> bool:
+    result = await conn.execute(update(payments).where(p.id == payment_id, p.status.in_(IN_FLIGHT)).values(
+        status=status, bank_transaction=bank_transaction, paid_at=paid_at, last_error=reason, next_attempt_at=None,
+    ))
+    return result.rowcount == 1
+
+
+async def mark_unknown(conn: AsyncConnection, payment_id: str, *, retry_at: datetime, reason: str) -> None:
+    await conn.execute(update(payments).where(p.id == payment_id, p.status.in_(IN_FLIGHT)).values(
+        status=UNKNOWN, next_attempt_at=retry_at, last_error=reason[:2000],
+    ))
+
+
+async def release_in_flight(conn: AsyncConnection, now: datetime) -> int:
+    """After a restart nobody is waiting on a `sent` transfer: make it `unknown` and due now."""
+    result = await conn.execute(update(payments).where(p.status == SENT).values(
+        status=UNKNOWN, next_attempt_at=now, last_error="process restarted before the bank replied",
+    ))
+    return result.rowcount
+
+
+async def listing(conn: AsyncConnection, *, region: str, case_id: str | None, limit: int = 500) -> list[Payment]:
+    query = select(payments).where(p.region == region).order_by(p.created_at).limit(limit)
+    if case_id is not None:
+        query = query.where(p.case_id == case_id)
+    return [_payment(row) for row in await conn.execute(query)]
+
+
+async def regions_of_case(conn: AsyncConnection, case_id: str) -> set[str]:
+    return set(await conn.scalars(select(p.region).where(p.case_id == case_id).distinct()))
+
+
+async def paid_to_person(conn: AsyncConnection, *, region: str, id_number: str, start: datetime,
+                         end: datetime) -> Money:
+    total = await conn.scalar(select(func.coalesce(func.sum(p.amount_fen), 0)).where(
+        p.region == region, p.payee_id_number == id_number, p.status == PAID, p.paid_at >= start, p.paid_at < end))
+    return Money(int(total))

@@ -1,0 +1,103 @@
+"""The payment worker: moves payments from `scheduled` to `paid` or `failed`, never twice.
+
+The order is what keeps money safe: a payment is marked `sent` (and committed) before the bank
+is called, so a crash can only leave a payment the bank may have; such a payment is never sent
+fresh, the bank is asked first (`status`), and a repeat carries the same reference, which the
+bank books at most once. No answer is never taken as "not paid": it is `unknown`, asked again
+with back-off, forever if need be.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from disbursement import service
+from disbursement.bank import Bank, BankReceipt
+from disbursement.domain import SCHEDULED, Payment
+from disbursement.policy import retry_delay
+from relief_shared.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerTimings:
+    poll_seconds: float
+    batch: int
+    bank_timeout_seconds: float
+    lease_seconds: float
+    retry_seconds: float
+    retry_max_seconds: float
+
+
+class PaymentWorker:
+    def __init__(self, db: Database, bank: Bank, wake: asyncio.Event, timings: WorkerTimings):
+        self.db, self.bank, self.wake, self.t = db, bank, wake, timings
+
+    async def run(self) -> None:
+        restarted = True
+        while True:
+            try:
+                if restarted:
+                    await self.release_in_flight()
+                    restarted = False
+                while await self.round() >= self.t.batch:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("payment round failed; retrying")
+            try:
+                await asyncio.wait_for(self.wake.wait(), self.t.poll_seconds)
+            except TimeoutError:
+                pass
+            self.wake.clear()
+
+    async def release_in_flight(self) -> None:
+        async with self.db.uow() as uow:
+            released = await service.release_in_flight(uow)
+            await uow.commit()
+        if released:
+            log.warning("%s payments were in flight at restart; asking the bank about them", released)
+
+    async def round(self) -> int:
+        async with self.db.uow() as uow:
+            due = await service.due_payments(uow, self.t.batch)
+        for payment_id in due:
+            await self.advance(payment_id)
+        return len(due)
+
+    async def advance(self, payment_id: str) -> None:
+        async with self.db.uow() as uow:
+            payment = await service.take(uow, payment_id, timedelta(seconds=self.t.lease_seconds))
+            await uow.commit()
+        if payment is None:
+            return
+        try:
+            receipt = await self._pay(payment)
+        except Exception as exc:  # no answer, or a broken answer: the bank may have booked it
+            log.warning("payment %s: no answer from the bank (%r); will ask again", payment.id, exc)
+            async with self.db.uow() as uow:
+                await service.record_no_answer(uow, payment, repr(exc), self._backoff(payment))
+                await uow.commit()
+            return
+        async with self.db.uow() as uow:
+            await service.record_receipt(uow, payment, receipt)
+            await uow.commit()
+
+    async def _pay(self, payment: Payment) -> BankReceipt:
+        """Transfer a fresh payment; for one the bank may have, ask first, then repeat it."""
+        if payment.status != SCHEDULED:
+            receipt = await self._call(self.bank.status(payment.bank_reference))
+            if receipt is not None:
+                return receipt
+        return await self._call(self.bank.transfer(payment.bank_reference, payment.amount,
+                                                   payment.payee.name, payment.payee.id_number))
+
+    async def _call(self, call):  # noqa: ANN001, ANN202 - any bank coroutine
+        return await asyncio.wait_for(call, self.t.bank_timeout_seconds)
+
+    def _backoff(self, payment: Payment) -> timedelta:
+        return retry_delay(payment.attempts + 1, self.t.retry_seconds, self.t.retry_max_seconds)
