@@ -93,6 +93,7 @@ class UnitOfWork:
         self._write_outbox = outbox_writer
         self._on_commit = on_commit
         self._events: list[Envelope] = []
+        self._after_commit: list[Callable[[], None]] = []
         self.conn: AsyncConnection
 
     async def __aenter__(self) -> UnitOfWork:
@@ -110,6 +111,10 @@ class UnitOfWork:
     def record(self, *events: Envelope) -> None:
         self._events.extend(events)
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the transaction is committed (e.g. wake a worker), never before."""
+        self._after_commit.append(callback)
+
     @property
     def recorded(self) -> list[Envelope]:
         return list(self._events)
@@ -120,6 +125,9 @@ class UnitOfWork:
         await self.conn.commit()
         self._events = []
         self._on_commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
 
 class Database:

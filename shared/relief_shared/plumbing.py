@@ -5,8 +5,8 @@ in its own first migration with `create_plumbing_v1(op)`.
 """
 from __future__ import annotations
 
-from relief_shared.db import NAMING
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from relief_shared.db import NAMING, UtcDateTime
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
 
 SeqId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -20,15 +20,15 @@ class Plumbing:
             Column("subject", String(200), nullable=False),
             Column("case_id", String(64), nullable=False),
             Column("payload", Text, nullable=False),
-            Column("created_at", DateTime(timezone=True), nullable=False),
-            Column("sent_at", DateTime(timezone=True)),
+            Column("created_at", UtcDateTime(), nullable=False),
+            Column("sent_at", UtcDateTime()),
             Index("ix_outbox_unsent", "sent_at", "seq"),
         )
         self.inbox = Table(
             "inbox", metadata,
             Column("consumer", String(100), primary_key=True),
             Column("event_id", String(36), primary_key=True),
-            Column("processed_at", DateTime(timezone=True), nullable=False),
+            Column("processed_at", UtcDateTime(), nullable=False),
         )
         self.parked = Table(
             "parked_messages", metadata,
@@ -39,7 +39,7 @@ class Plumbing:
             Column("payload", Text, nullable=False),
             Column("reason", Text, nullable=False),
             Column("deliveries", Integer, nullable=False),
-            Column("parked_at", DateTime(timezone=True), nullable=False),
+            Column("parked_at", UtcDateTime(), nullable=False),
         )
         self.idempotency = Table(
             "idempotency_keys", metadata,
@@ -48,7 +48,7 @@ class Plumbing:
             Column("request_hash", String(64), nullable=False),
             Column("status_code", Integer, nullable=False),
             Column("response", Text, nullable=False),
-            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("created_at", UtcDateTime(), nullable=False),
         )
 
 

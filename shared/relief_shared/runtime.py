@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -72,9 +73,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                                 tuple(settings.consumer_backoff_seconds), settings.consumer_batch)
         relay = OutboxRelay(db.engine, spec.plumbing.outbox, bus, db.outbox_signal,
                             poll_seconds=settings.relay_poll_seconds, batch=settings.relay_batch)
-        work = [relay.run()]
-        work += [Consumer(bus, db, spec.plumbing, sub, policy).run() for sub in spec.subscriptions(runtime)]
-        work += [task(runtime) for task in spec.background]
+        work = [relay.run]
+        work += [Consumer(bus, db, spec.plumbing, sub, policy).run for sub in spec.subscriptions(runtime)]
+        work += [functools.partial(task, runtime) for task in spec.background]
         tasks = [asyncio.create_task(_supervised(w)) for w in work]
         log.info("%s started", spec.name)
         try:
@@ -95,14 +96,17 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     return app
 
 
-async def _supervised(work: Awaitable[None]) -> None:
-    try:
-        await work
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("background task died")
-        raise
+async def _supervised(work: Callable[[], Awaitable[None]]) -> None:
+    """Keep a relay, consumer or worker running: a crash is logged and the loop starts again."""
+    while True:
+        try:
+            await work()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task %s died; restarting in 1s", getattr(work, "__qualname__", work))
+            await asyncio.sleep(1)
 
 
 def health_router() -> APIRouter:

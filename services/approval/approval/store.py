@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
-from sqlalchemy import (BigInteger, Column, DateTime, ForeignKey, Index, String, Table, Text,
+from sqlalchemy import (BigInteger, Column, ForeignKey, Index, String, Table, Text,
                         UniqueConstraint, and_, insert, or_, select, update)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approval.domain import Approval, NoOpenTask, Payee, Person, Task, TaskOpened
 from approval.policy import Route, StepPlan
-from relief_shared.db import new_metadata
+from relief_shared.db import UtcDateTime, new_metadata
 from relief_shared.money import Money
 from relief_shared.plumbing import Plumbing
 
@@ -32,7 +31,7 @@ approvals = Table(
     Column("accepted_by_name", String(100), nullable=False),
     Column("route", Text, nullable=False),
     Column("status", String(20), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
     Column("correlation_id", String(64)),
 )
 
@@ -44,14 +43,14 @@ tasks = Table(
     Column("step", String(32), nullable=False),
     Column("role", String(32), nullable=False),
     Column("org_unit", String(100), nullable=False),
-    Column("due", DateTime(timezone=True)),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("due", UtcDateTime()),
+    Column("opened_at", UtcDateTime(), nullable=False),
     Column("status", String(20), nullable=False),
     Column("actor_id", String(100)),
     Column("actor_name", String(100)),
     Column("amount_fen", BigInteger),
     Column("comment", Text, nullable=False),
-    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_at", UtcDateTime()),
     UniqueConstraint("case_id", "step"),
     Index("ix_approval_tasks_inbox", "status", "role", "org_unit"),
     Index("ix_approval_tasks_case_id", "case_id"),
@@ -76,7 +75,7 @@ async def add(conn: AsyncConnection, approval: Approval) -> None:
         payee_id_number=approval.payee.id_number, payee_name=approval.payee.name,
         accepted_by_id=approval.accepted_by.id, accepted_by_name=approval.accepted_by.name,
         route=json.dumps(_route_json(approval.route), ensure_ascii=False), status=approval.status,
-        received_at=_as_utc(approval.received_at), correlation_id=approval.correlation_id,
+        received_at=approval.received_at, correlation_id=approval.correlation_id,
     ))
     for task in approval.tasks:
         await conn.execute(insert(tasks).values(_task_row(task, approval.region)))
@@ -91,7 +90,7 @@ async def get(conn: AsyncConnection, case_id: str) -> Approval | None:
         case_id=row["case_id"], region=row["region"], org_unit=row["org_unit"], type=row["type"],
         ceiling=Money(row["ceiling_fen"]), payee=Payee(row["payee_id_number"], row["payee_name"]),
         accepted_by=Person(row["accepted_by_id"], row["accepted_by_name"]),
-        route=_route(json.loads(row["route"])), received_at=_utc(row["received_at"]),
+        route=_route(json.loads(row["route"])), received_at=row["received_at"],
         status=row["status"], amount=_money(row["amount_fen"]), correlation_id=row["correlation_id"],
         tasks=[_task(t) for t in rows.mappings()],
     )
@@ -102,7 +101,7 @@ async def save_decision(conn: AsyncConnection, approval: Approval, decided: Task
     result = await conn.execute(
         update(tasks).where(tasks.c.id == decided.id, tasks.c.status == "open").values(
             status=decided.status, actor_id=decided.actor.id, actor_name=decided.actor.name,
-            amount_fen=_fen(decided.amount), comment=decided.comment, decided_at=_as_utc(decided.decided_at),
+            amount_fen=_fen(decided.amount), comment=decided.comment, decided_at=decided.decided_at,
         )
     )
     if result.rowcount != 1:
@@ -130,17 +129,17 @@ async def open_tasks(conn: AsyncConnection, *, roles: list[str], region: str, or
 
 def _task_row(task: Task, region: str) -> dict:
     return {"id": task.id, "case_id": task.case_id, "region": region, "step": task.step, "role": task.role,
-            "org_unit": task.org_unit, "due": _as_utc(task.due), "opened_at": _as_utc(task.opened_at),
+            "org_unit": task.org_unit, "due": task.due, "opened_at": task.opened_at,
             "status": task.status,
             "actor_id": task.actor.id if task.actor else None, "actor_name": task.actor.name if task.actor else None,
-            "amount_fen": _fen(task.amount), "comment": task.comment, "decided_at": _as_utc(task.decided_at)}
+            "amount_fen": _fen(task.amount), "comment": task.comment, "decided_at": task.decided_at}
 
 
 def _task(row) -> Task:  # noqa: ANN001 - a row mapping
     actor = Person(row["actor_id"], row["actor_name"]) if row["actor_id"] else None
     return Task(id=row["id"], case_id=row["case_id"], step=row["step"], role=row["role"], org_unit=row["org_unit"],
-                due=_utc(row["due"]), opened_at=_utc(row["opened_at"]), status=row["status"], actor=actor,
-                amount=_money(row["amount_fen"]), comment=row["comment"], decided_at=_utc(row["decided_at"]))
+                due=row["due"], opened_at=row["opened_at"], status=row["status"], actor=actor,
+                amount=_money(row["amount_fen"]), comment=row["comment"], decided_at=row["decided_at"])
 
 
 def _route_json(route: Route) -> dict:
@@ -163,13 +162,3 @@ def _money(fen: int | None) -> Money | None:
     return None if fen is None else Money(fen)
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; they were written in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
-
-
-def _as_utc(value: datetime | None) -> datetime | None:
-    """SQLite drops the offset when it stores a datetime, so every value is written in UTC."""
-    return None if value is None else value.astimezone(timezone.utc)

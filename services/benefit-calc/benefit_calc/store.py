@@ -4,11 +4,11 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, String, Table, Text, insert, select
+from sqlalchemy import BigInteger, Column, String, Table, Text, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from benefit_calc.policy import Calculation
-from relief_shared.db import new_metadata
+from relief_shared.db import UtcDateTime, new_metadata
 from relief_shared.plumbing import Plumbing
 
 metadata = new_metadata()
@@ -22,7 +22,7 @@ calculations = Table(
     Column("ceiling_fen", BigInteger, nullable=False),
     Column("recommended_fen", BigInteger, nullable=False),
     Column("result", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 

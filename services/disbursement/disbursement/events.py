@@ -12,6 +12,6 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
 
     async def on_case_approved(event: Envelope, uow: UnitOfWork) -> None:
         if await service.schedule_payment(event, uow, terms):
-            runtime.extras["payments_due"].set()  # the worker's next round also covers a wake before commit
+            uow.after_commit(runtime.extras["payments_due"].set)
 
     return [Subscription("disbursement-approved", "RELIEF", ["relief.case.approved"], on_case_approved)]

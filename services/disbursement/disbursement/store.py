@@ -6,14 +6,14 @@ step. SQLite hands back naive datetimes, so everything is written in UTC and rea
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
-from sqlalchemy import (BigInteger, Column, Date, DateTime, Index, Integer, String, Table, Text,
+from sqlalchemy import (BigInteger, Column, Date, Index, Integer, String, Table, Text,
                         UniqueConstraint, and_, func, insert, or_, select, update)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from disbursement.domain import IN_FLIGHT, PAID, SCHEDULED, SENT, UNKNOWN, Payee, Payment
-from relief_shared.db import new_metadata
+from relief_shared.db import UtcDateTime, new_metadata
 from relief_shared.money import Money
 from relief_shared.plumbing import Plumbing
 
@@ -34,13 +34,13 @@ payments = Table(
     Column("payee_id_number", String(32), nullable=False),
     Column("due", Date),
     Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("next_attempt_at", UtcDateTime()),
     Column("last_error", Text),
     Column("bank_transaction", String(64)),
     Column("correlation_id", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
-    Column("paid_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime()),
+    Column("paid_at", UtcDateTime()),
     UniqueConstraint("case_id", "task_id"),
     Index("ix_payments_status_next_attempt_at", "status", "next_attempt_at"),
     Index("ix_payments_payee_id_number", "payee_id_number"),
@@ -48,17 +48,12 @@ payments = Table(
 p = payments.c
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
-
 
 def _payment(row) -> Payment:  # noqa: ANN001 - a Row
     return Payment(id=row.id, case_id=row.case_id, task_id=row.task_id, region=row.region, org_unit=row.org_unit,
                    amount=Money(row.amount_fen), payee=Payee(row.payee_name, row.payee_id_number),
                    channel=row.channel, status=row.status, due=row.due, attempts=row.attempts,
-                   correlation_id=row.correlation_id, paid_at=_utc(row.paid_at))
+                   correlation_id=row.correlation_id, paid_at=row.paid_at)
 
 
 async def exists_for_approval(conn: AsyncConnection, case_id: str, task_id: str) -> bool:

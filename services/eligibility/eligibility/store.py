@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Integer, String, Table, func, insert, select, update
+from sqlalchemy import JSON, Column, Index, String, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eligibility.domain import CaseView

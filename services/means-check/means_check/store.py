@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, String, Table, Text, insert, select
+from sqlalchemy import Column, String, Table, Text, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from means_check.policy import Scope
-from relief_shared.db import new_metadata
+from relief_shared.db import UtcDateTime, new_metadata
 from relief_shared.plumbing import Plumbing
 
 metadata = new_metadata()
@@ -20,7 +20,7 @@ means_checks = Table(
     Column("scope", String(200), nullable=False),
     Column("rules", String(200), nullable=False),
     Column("reason", Text, nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
 
