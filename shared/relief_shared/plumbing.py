@@ -5,8 +5,9 @@ in its own first migration with `create_plumbing_v1(op)`.
 """
 from __future__ import annotations
 
-from relief_shared.db import NAMING, UtcDateTime
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+
+from relief_shared.db import NAMING, UtcDateTime
 
 SeqId = BigInteger().with_variant(Integer(), "sqlite")
 

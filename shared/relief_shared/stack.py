@@ -118,6 +118,7 @@ def main() -> int:
     parser.add_argument("--nats-port", type=int, default=EMBEDDED_NATS_PORT)
     args = parser.parse_args()
     stack = Stack(Path(args.data_dir), nats_port=args.nats_port)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
     print(f"starting NATS (JetStream) on {stack.nats.url} and five services; data in {stack.data_dir}", flush=True)
     try:
         stack.start()

@@ -7,14 +7,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
+from relief_shared import idempotency
+from relief_shared.auth import Principal, require
+from relief_shared.calendar import SHANGHAI
+from relief_shared.problems import NotFound
+from relief_shared.runtime import RuntimeDep, UowDep
 
 from eligibility import service, store
 from eligibility.domain import STATUS_RANK
 from eligibility.schemas import CaseCreated, CaseIn
-from relief_shared import idempotency
-from relief_shared.auth import Principal, require
-from relief_shared.problems import NotFound
-from relief_shared.runtime import RuntimeDep, UowDep
 
 router = APIRouter(tags=["eligibility"])
 Clerk = Annotated[Principal, Depends(require("clerk"))]
@@ -68,7 +69,7 @@ async def list_cases(reader: CaseReader, runtime: RuntimeDep, region: str | None
         rows, total = await store.list_cases(conn, region=region, org_unit=org_unit, status=status,
                                              page=page, size=size)
     items = [{"case_id": r.case_id, "region": r.region, "org_unit": r.org_unit, "status": r.status,
-              "channel": r.channel, "created_at": r.created_at.isoformat()} for r in rows]
+              "channel": r.channel, "created_at": r.created_at.astimezone(SHANGHAI).isoformat()} for r in rows]
     return {"items": items, "page": page, "total": total}
 
 

@@ -1,7 +1,8 @@
-from eligibility import service
-from eligibility.domain import VIEW_EVENTS
 from relief_shared.inbox import Subscription
 from relief_shared.runtime import Runtime
+
+from eligibility import service
+from eligibility.domain import VIEW_EVENTS
 
 
 def subscriptions(_: Runtime) -> list[Subscription]:

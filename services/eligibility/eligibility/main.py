@@ -1,10 +1,10 @@
 """eligibility's composition root: `uvicorn eligibility.main:app`."""
 from fastapi import FastAPI
+from relief_shared.runtime import ServiceSpec, create_app
 
 from eligibility import api, events
 from eligibility.settings import Settings
 from eligibility.store import metadata, plumbing
-from relief_shared.runtime import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
     name="eligibility",

@@ -9,9 +9,9 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from relief_shared.money import Yuan
 
 from eligibility.citizen_id import problem_with
-from relief_shared.money import Yuan
 
 HouseholdStatus = Literal["dibao", "tekun", "marginal", "low_income", "registered_poor", "none"]
 EventKind = Literal[

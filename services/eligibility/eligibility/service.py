@@ -5,10 +5,6 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from eligibility import store
-from eligibility.domain import actor, summary
-from eligibility.policy import classify
-from eligibility.schemas import CaseIn
 from relief_shared.auth import Principal
 from relief_shared.calendar import SHANGHAI
 from relief_shared.db import UnitOfWork
@@ -16,6 +12,11 @@ from relief_shared.events import Envelope
 from relief_shared.inbox import Poison
 from relief_shared.problems import Forbidden, Unprocessable
 from relief_shared.regions import RegionPacks
+
+from eligibility import store
+from eligibility.domain import actor, summary
+from eligibility.policy import classify
+from eligibility.schemas import CaseIn
 
 SOURCE = "eligibility"
 BY = {"id": "system:eligibility", "name": "eligibility"}
@@ -105,5 +106,6 @@ async def case_document(conn: Any, case_id: str) -> dict[str, Any] | None:
         "classification": view["classification"], "benefit": view["benefit"], "approval": view["approval"],
         "payments": list(view["payments"].values()), "referrals": [], "deadlines": view["deadlines"],
         "timeline": await store.timeline_of(conn, case_id),
-        "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat(),
+        "created_at": row.created_at.astimezone(SHANGHAI).isoformat(),
+        "updated_at": row.updated_at.astimezone(SHANGHAI).isoformat(),
     }

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from relief_shared.calendar import SHANGHAI
+from relief_shared.db import UtcDateTime, new_metadata
+from relief_shared.plumbing import Plumbing, SeqId
 from sqlalchemy import JSON, Column, Index, String, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eligibility.domain import CaseView
-from relief_shared.db import UtcDateTime, new_metadata
-from relief_shared.plumbing import Plumbing, SeqId
 
 metadata = new_metadata()
 plumbing = Plumbing(metadata)
@@ -89,7 +90,7 @@ async def add_timeline_entry(conn: AsyncConnection, *, case_id: str, event_id: s
 async def timeline_of(conn: AsyncConnection, case_id: str) -> list[dict[str, Any]]:
     rows = (await conn.execute(select(timeline).where(timeline.c.case_id == case_id)
                                .order_by(timeline.c.at, timeline.c.id))).all()
-    return [{"at": r.at.isoformat(), "event": r.event, "by": {"id": r.by_id, "name": r.by_name},
+    return [{"at": r.at.astimezone(SHANGHAI).isoformat(), "event": r.event, "by": {"id": r.by_id, "name": r.by_name},
              "summary": r.summary} for r in rows]
 
 

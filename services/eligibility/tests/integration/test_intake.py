@@ -5,12 +5,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import func, select
-
 from eligibility.main import build
 from eligibility.settings import Settings
 from eligibility.store import cases, plumbing
 from relief_shared.testing import eventually, migrated, serving, staff_token
+from sqlalchemy import func, select
 
 from ..requests import fire_case
 

@@ -6,7 +6,6 @@ Create Date: 2026-11-22
 """
 import sqlalchemy as sa
 from alembic import op
-
 from relief_shared.plumbing import create_plumbing_v1
 
 revision = "0001"
