@@ -143,7 +143,7 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="relief-bench-") as data:
         stack = Stack(Path(data), free_ports=True)
         print("starting the embedded stack …", flush=True)
-        stack.start()
+        await asyncio.to_thread(stack.start)  # migrations run their own event loop
         try:
             await floor(stack.nats.url, args.floor_messages)
             async with Chain(stack) as chain:
@@ -151,7 +151,7 @@ async def main(args: argparse.Namespace) -> None:
                 await chain.run(f"chain burst ({args.cases} cases)", args.cases, None, args.timeout)
                 await chain.run(f"chain at {args.rate:g} cases/s", args.rate_cases, args.rate, args.timeout)
         finally:
-            stack.stop()
+            await asyncio.to_thread(stack.stop)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
 """Async engine and the unit of work: one transaction for a state change and its events.
 
-SQLite (the embedded default) takes the write lock at BEGIN (`BEGIN IMMEDIATE`) so two
-writers queue on busy_timeout instead of failing half-way; WAL lets readers proceed.
-PostgreSQL is used as it is. Only `commit()` commits, and it writes the outbox rows first.
+SQLite (the embedded default) has one writer at a time. Each service owns its file, so the
+writers of one process queue on an asyncio lock (`Database.writing()`) instead of on SQLite's
+busy handler, whose sleeps grow to 100 ms under contention; a write transaction starts with
+`BEGIN IMMEDIATE` so it never fails half-way on a lock upgrade; readers use plain `BEGIN` and
+WAL lets them proceed beside the writer. PostgreSQL is used as it is, without the lock.
+Only `commit()` commits, and it writes the outbox rows first.
 """
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.types import TypeDecorator
 
 from relief_shared.events import Envelope
+
+WRITE = "relief_write"
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -76,7 +82,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
     return engine
 
@@ -87,8 +93,8 @@ class UnitOfWork:
     Leaving the block without commit rolls back: nothing half-done, no event without its state.
     """
 
-    def __init__(self, engine: AsyncEngine, outbox_writer: Callable[..., Any], on_commit: Callable[[], None]):
-        self._engine = engine
+    def __init__(self, db: Database, outbox_writer: Callable[..., Any], on_commit: Callable[[], None]):
+        self._db = db
         self._write_outbox = outbox_writer
         self._on_commit = on_commit
         self._events: list[Envelope] = []
@@ -96,16 +102,12 @@ class UnitOfWork:
         self.conn: AsyncConnection
 
     async def __aenter__(self) -> UnitOfWork:
-        self.conn = await self._engine.connect()
-        await self.conn.begin()
+        self._writing = self._db.writing()
+        self.conn = await self._writing.__aenter__()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        try:
-            if self.conn.in_transaction():
-                await self.conn.rollback()
-        finally:
-            await asyncio.shield(self.conn.close())
+        await self._writing.__aexit__(None, None, None)
 
     def record(self, *events: Envelope) -> None:
         self._events.extend(events)
@@ -136,9 +138,28 @@ class Database:
         self.engine = engine
         self.outbox_signal = asyncio.Event()
         self._outbox_writer = outbox_writer
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self._outbox_writer, self.outbox_signal.set)
+        return UnitOfWork(self, self._outbox_writer, self.outbox_signal.set)
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a write transaction; rolled back unless the caller commits."""
+        async with contextlib.AsyncExitStack() as stack:
+            if self._write_lock is not None:
+                await stack.enter_async_context(self._write_lock)
+            conn = await self.engine.connect()
+            try:
+                conn = await conn.execution_options(**{WRITE: True})
+                await conn.begin()
+                yield conn
+            finally:
+                try:
+                    if conn.in_transaction():
+                        await conn.rollback()
+                finally:
+                    await asyncio.shield(conn.close())
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -9,6 +9,10 @@ Ack rules, in order:
 - any other exception is transient: `nak` with backoff; on the `max_deliver`-th delivery
   the message is parked instead. The server itself redelivers without limit, so a process
   killed mid-way never lets the server give up on a message before it is parked.
+
+A fetched batch is applied in one transaction (one commit for many messages, which is what
+makes a busy consumer keep up); if anything in it fails, the batch is rolled back and its
+messages are taken one at a time, so only the failing one is retried or parked.
 """
 from __future__ import annotations
 
@@ -98,11 +102,35 @@ class Consumer:
                     psub = None
                 await asyncio.sleep(min(0.2 * failures, 2.0))
                 continue
-            for msg in msgs:
+            await self.handle_batch(msgs)
+
+    async def handle_batch(self, msgs: list) -> None:
+        if len(msgs) == 1:
+            await self.handle(msgs[0])
+            return
+        parsed = []
+        for msg in msgs:
+            try:
+                parsed.append((msg, Envelope.from_bytes(msg.data)))
+            except Exception as exc:
+                await self._park(msg, None, f"invalid envelope: {exc}", _delivery(msg))
+        try:
+            async with self.db.uow() as uow:
+                for _, event in parsed:
+                    with bind_event(event):
+                        await self._apply_in(uow, event)
+                await uow.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            for msg, _ in parsed:
                 await self.handle(msg)
+            return
+        for msg, _ in parsed:
+            await self.acknowledge(msg)
 
     async def handle(self, msg) -> None:  # noqa: ANN001 - nats Msg
-        delivery = msg.metadata.num_delivered if msg.metadata else 1
+        delivery = _delivery(msg)
         try:
             event = Envelope.from_bytes(msg.data)
         except Exception as exc:
@@ -129,21 +157,24 @@ class Consumer:
 
     async def apply(self, event: Envelope) -> bool:
         """Run the handler in one transaction with the inbox row; False if seen before."""
-        inbox = self.plumbing.inbox
         async with self.db.uow() as uow:
-            seen = await uow.conn.scalar(
-                select(inbox.c.event_id).where(inbox.c.consumer == self.sub.durable, inbox.c.event_id == event.id)
-            )
-            if seen:
+            if not await self._apply_in(uow, event):
                 return False
-            await uow.conn.execute(
-                insert(inbox).values(consumer=self.sub.durable, event_id=event.id, processed_at=_now())
-            )
-            await self.sub.handler(event, uow)
             try:
                 await uow.commit()
             except IntegrityError:
                 return False  # a concurrent delivery committed first: its effect stands alone
+        return True
+
+    async def _apply_in(self, uow: UnitOfWork, event: Envelope) -> bool:
+        inbox = self.plumbing.inbox
+        seen = await uow.conn.scalar(
+            select(inbox.c.event_id).where(inbox.c.consumer == self.sub.durable, inbox.c.event_id == event.id)
+        )
+        if seen:
+            return False
+        await uow.conn.execute(insert(inbox).values(consumer=self.sub.durable, event_id=event.id, processed_at=_now()))
+        await self.sub.handler(event, uow)
         return True
 
     async def acknowledge(self, msg) -> None:  # noqa: ANN001
@@ -159,6 +190,10 @@ class Consumer:
             ))
             await uow.commit()
         await _quietly(msg.term())
+
+
+def _delivery(msg) -> int:  # noqa: ANN001
+    return msg.metadata.num_delivered if msg.metadata else 1
 
 
 def _now() -> datetime:

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from sqlalchemy import Table, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from relief_shared.bus import Bus
+from relief_shared.db import Database
 from relief_shared.events import Envelope
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,8 @@ def outbox_writer(table: Table):
 
 
 class OutboxRelay:
-    def __init__(self, engine: AsyncEngine, table: Table, bus: Bus, signal: asyncio.Event,
-                 *, poll_seconds: float = 0.25, batch: int = 200):
-        self.engine, self.table, self.bus, self.signal = engine, table, bus, signal
+    def __init__(self, db: Database, table: Table, bus: Bus, *, poll_seconds: float = 0.25, batch: int = 200):
+        self.db, self.table, self.bus, self.signal = db, table, bus, db.outbox_signal
         self.poll_seconds, self.batch = poll_seconds, batch
 
     async def run(self) -> None:
@@ -62,7 +62,7 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """One round: publish what is unsent; return how many rows were marked sent."""
         t = self.table
-        async with self.engine.connect() as conn:
+        async with self.db.engine.connect() as conn:
             rows = (await conn.execute(
                 select(t.c.seq, t.c.event_id, t.c.subject, t.c.case_id, t.c.payload)
                 .where(t.c.sent_at.is_(None)).order_by(t.c.seq).limit(self.batch)
@@ -92,7 +92,8 @@ class OutboxRelay:
         return published
 
     async def mark_sent(self, seqs: list[int]) -> None:
-        async with self.engine.begin() as conn:
+        async with self.db.writing() as conn:
             await conn.execute(
                 update(self.table).where(self.table.c.seq.in_(seqs)).values(sent_at=datetime.now(timezone.utc))
             )
+            await conn.commit()

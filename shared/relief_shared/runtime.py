@@ -71,7 +71,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         bus.start()
         policy = ConsumerPolicy(settings.consumer_max_deliver, settings.consumer_ack_wait_seconds,
                                 tuple(settings.consumer_backoff_seconds), settings.consumer_batch)
-        relay = OutboxRelay(db.engine, spec.plumbing.outbox, bus, db.outbox_signal,
+        relay = OutboxRelay(db, spec.plumbing.outbox, bus,
                             poll_seconds=settings.relay_poll_seconds, batch=settings.relay_batch)
         work = [relay.run]
         work += [Consumer(bus, db, spec.plumbing, sub, policy).run for sub in spec.subscriptions(runtime)]

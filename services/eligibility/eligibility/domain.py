@@ -19,8 +19,9 @@ STATUS_AFTER = {
     "benefit.calculated": "calculated", "approval.requested": "pending_approval", "case.approved": "approved",
     "case.rejected": "rejected", "payment.scheduled": "paying", "payment.sent": "paying", "payment.paid": "paid",
 }
+OWN_EVENTS = ("case.received", "case.classified")
 VIEW_EVENTS = (
-    "case.received", "case.classified", "means.skipped", "means.requested", "benefit.calculated",
+    *OWN_EVENTS, "means.skipped", "means.requested", "benefit.calculated",
     "approval.requested", "case.approved", "case.rejected", "payment.scheduled", "payment.sent",
     "payment.paid", "payment.failed",
 )

@@ -2,11 +2,12 @@ from relief_shared.inbox import Subscription
 from relief_shared.runtime import Runtime
 
 from eligibility import service
-from eligibility.domain import VIEW_EVENTS
+from eligibility.domain import OWN_EVENTS, VIEW_EVENTS
 
 
 def subscriptions(_: Runtime) -> list[Subscription]:
     return [
         Subscription("eligibility-intake", "RELIEF", ["relief.case.received"], service.on_case_received),
-        Subscription("eligibility-case-view", "RELIEF", [f"relief.{t}" for t in VIEW_EVENTS], service.fold),
+        Subscription("eligibility-case-view", "RELIEF",
+                     [f"relief.{t}" for t in VIEW_EVENTS if t not in OWN_EVENTS], service.fold),
     ]

@@ -82,9 +82,9 @@ async def on_case_received(event: Envelope, uow: UnitOfWork) -> None:
 
 
 async def fold(event: Envelope, uow: UnitOfWork) -> None:
-    """Apply one event to the case view and its timeline, once per event id."""
-    if await store.has_timeline_entry(uow.conn, event.id):
-        return
+    """Apply one event to the case view and its timeline. Once per event: eligibility folds its
+    own events in the transaction that records them, the case-view consumer (deduplicated by
+    its inbox) folds everyone else's."""
     view = await store.load_view(uow.conn, event.case_id)
     if view is None:
         raise LookupError(f"case {event.case_id} not known here yet")  # transient: retried with backoff

@@ -68,17 +68,13 @@ async def get_case_row(conn: AsyncConnection, case_id: str) -> Any:
 
 
 async def load_view(conn: AsyncConnection, case_id: str) -> CaseView | None:
-    row = await get_case_row(conn, case_id)
+    row = (await conn.execute(select(cases.c.status, cases.c.view).where(cases.c.case_id == case_id))).first()
     return _view(row) if row else None
 
 
 async def save_view(conn: AsyncConnection, case_id: str, view: CaseView, at: datetime) -> None:
     await conn.execute(update(cases).where(cases.c.case_id == case_id)
                        .values(status=view.status, view=_view_json(view), updated_at=at))
-
-
-async def has_timeline_entry(conn: AsyncConnection, event_id: str) -> bool:
-    return bool(await conn.scalar(select(timeline.c.id).where(timeline.c.event_id == event_id)))
 
 
 async def add_timeline_entry(conn: AsyncConnection, *, case_id: str, event_id: str, event: str, at: datetime,

@@ -135,3 +135,17 @@ async def _parked(h: Harness, n: int) -> bool:
 
 async def _effects(h: Harness, n: int) -> bool:
     return await h.effects() == n
+
+
+async def test_a_batch_with_one_poison_message_applies_the_others_once_and_parks_it(harness: Harness) -> None:
+    async def picky(event, uow) -> None:  # noqa: ANN001
+        if event.case_id == "bad":
+            raise Poison("no household")
+        await record_effect(event, uow)
+
+    for case_id in ("a", "b", "bad", "c"):
+        await publish(harness, sample_event(case_id))
+    await run_until(harness, consumer(harness, picky), lambda: _effects(harness, 3), "three good ones applied")
+    await eventually(lambda: _parked(harness, 1), message="the bad one parked")
+    [parked] = await harness.parked()
+    assert parked.reason == "poison: no household"
