@@ -3,7 +3,7 @@
 Prints cases/s and p50/p99 intake->paid latency for a burst (throughput) and for a fixed
 arrival rate, and the same numbers for a bare JetStream publish->consume round trip on this
 machine as the floor. A scripted approver approves each task as soon as `approval.requested`
-is seen. Numbers, not assertions: run with `make bench` (BENCH_ARGS="--cases 500 --rate 100").
+is seen. Numbers, not assertions: run with `make bench` (BENCH_ARGS="--cases 500 --rates 50,100").
 """
 from __future__ import annotations
 
@@ -17,22 +17,14 @@ from pathlib import Path
 import httpx
 import nats
 from nats.js.api import StorageType
-
+from relief_shared.samples import SAMPLE_ORG_UNIT as ORG
+from relief_shared.samples import fire_case
 from relief_shared.stack import Stack
 from relief_shared.testing import staff_token
 
-ORG = "fuxin-haizhou/hanjiadian"
 CLERK = staff_token("clerk", sub="bench-clerk", name="bench clerk", org_unit=ORG)
 APPROVER = staff_token("approver", sub="bench-approver", name="bench approver", org_unit=ORG)
-BODY = {
-    "region": "fuxin-haizhou", "org_unit": ORG, "channel": "window",
-    "applicant": {"id_number": "210902198001011236", "name": "测试"},
-    "household": {"status": "none", "registered_in_region": True,
-                  "members": [{"id_number": "210902198001011236", "name": "测试", "relation": "self",
-                               "birth_date": "1980-01-01"}]},
-    "situation": {"events": [{"kind": "fire", "occurred_on": "2026-11-20"}], "severity": "moderate"},
-    "consent": {"means_check": True, "signed_on": "2026-11-21"},
-}
+BODY = fire_case(situation={"events": [{"kind": "fire", "occurred_on": "2026-11-20"}], "severity": "moderate"})
 
 
 def pct(values: list[float], p: float) -> float:
@@ -149,7 +141,8 @@ async def main(args: argparse.Namespace) -> None:
             async with Chain(stack) as chain:
                 await chain.run("warm-up", 20, None, args.timeout)
                 await chain.run(f"chain burst ({args.cases} cases)", args.cases, None, args.timeout)
-                await chain.run(f"chain at {args.rate:g} cases/s", args.rate_cases, args.rate, args.timeout)
+                for rate in (float(r) for r in args.rates.split(",")):
+                    await chain.run(f"chain at {rate:g} cases/s offered", args.rate_cases, rate, args.timeout)
         finally:
             await asyncio.to_thread(stack.stop)
 
@@ -157,7 +150,7 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=300)
-    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--rates", default="10,20,100", help="offered arrival rates, cases/s, comma-separated")
     parser.add_argument("--rate-cases", type=int, default=300)
     parser.add_argument("--floor-messages", type=int, default=5000)
     parser.add_argument("--timeout", type=float, default=180.0)

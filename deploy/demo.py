@@ -11,14 +11,14 @@ import sys
 import time
 
 import httpx
-
 from relief_shared.auth import issue
+from relief_shared.samples import SAMPLE_ORG_UNIT as ORG_UNIT
+from relief_shared.samples import fire_case
 from relief_shared.settings import DEV_JWT_SECRET
 
 ELIGIBILITY = os.environ.get("RELIEF_ELIGIBILITY_URL", "http://127.0.0.1:8001")
 APPROVAL = os.environ.get("RELIEF_APPROVAL_URL", "http://127.0.0.1:8003")
 SECRET = os.environ.get("RELIEF_JWT_SECRET", DEV_JWT_SECRET)
-ORG_UNIT = "fuxin-haizhou/hanjiadian"
 
 
 def bearer(sub: str, name: str, role: str) -> dict[str, str]:
@@ -28,16 +28,6 @@ def bearer(sub: str, name: str, role: str) -> dict[str, str]:
 
 CLERK = bearer("clerk-hjd-01", "李经办 (clerk)", "clerk")
 APPROVER = bearer("approver-hjd-01", "张审批 (approver)", "approver")
-FIRE_CASE = {
-    "region": "fuxin-haizhou", "org_unit": ORG_UNIT, "channel": "window", "applies_for": "temporary_assistance",
-    "applicant": {"id_number": "210902198001011236", "name": "王秀兰", "phone": "13800000000"},
-    "household": {"status": "none", "registered_in_region": True, "monthly_income_per_capita": "812.00",
-                  "members": [{"id_number": "210902198001011236", "name": "王秀兰", "relation": "self",
-                               "birth_date": "1980-01-01"}]},
-    "situation": {"events": [{"kind": "fire", "occurred_on": "2026-11-20", "description": "house fire"}],
-                  "severity": "severe", "needs": ["housing"]},
-    "consent": {"means_check": True, "signed_on": "2026-11-21"},
-}
 
 
 def wait_for(client: httpx.Client, case_id: str, status: str, timeout: float = 30) -> dict:
@@ -54,7 +44,7 @@ def wait_for(client: httpx.Client, case_id: str, status: str, timeout: float = 3
 def main() -> int:
     with httpx.Client(timeout=10) as client:
         try:
-            created = client.post(f"{ELIGIBILITY}/v1/cases", json=FIRE_CASE, headers=CLERK)
+            created = client.post(f"{ELIGIBILITY}/v1/cases", json=fire_case(), headers=CLERK)
         except httpx.ConnectError:
             sys.exit("the suite is not running: start it with `make run` in another terminal")
         created.raise_for_status()

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -75,6 +76,14 @@ def install(app: FastAPI) -> None:
         ]
         fields = ", ".join(sorted({e["field"] for e in errors}))
         return problem_response(422, "validation", "Invalid request", f"Invalid fields: {fields}", errors=errors)
+
+    @app.exception_handler(IntegrityError)
+    async def _collision(_: Request, exc: IntegrityError) -> JSONResponse:
+        # two requests raced for the same record (e.g. one Idempotency-Key sent twice at once):
+        # the first one won and nothing of this one was stored
+        return problem_response(409, "conflict", "Conflict",
+                                "a concurrent request changed the same record first; retry (with the same "
+                                "Idempotency-Key to receive the first request's result)")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

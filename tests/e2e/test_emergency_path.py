@@ -2,29 +2,18 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from decimal import Decimal
 
 import httpx
-
+from relief_shared.samples import SAMPLE_ORG_UNIT as ORG
+from relief_shared.samples import fire_case
 from relief_shared.stack import Stack
 from relief_shared.testing import eventually, staff_token
 
-ORG = "fuxin-haizhou/hanjiadian"
 CLERK = staff_token("clerk", sub="clerk-hjd-01", name="李经办", org_unit=ORG)
 APPROVER = staff_token("approver", sub="approver-hjd-01", name="张审批", org_unit=ORG)
 CLERK_AND_APPROVER = staff_token("clerk", "approver", sub="clerk-hjd-02", name="赵双岗", org_unit=ORG)
 OTHER_TOWN_APPROVER = staff_token("approver", sub="approver-xs-01", name="钱审批", org_unit="fuxin-haizhou/xishan")
-FIRE_CASE = {
-    "region": "fuxin-haizhou", "org_unit": ORG, "channel": "window", "applies_for": "temporary_assistance",
-    "applicant": {"id_number": "210902198001011236", "name": "王秀兰", "phone": "13800000000"},
-    "household": {"status": "none", "registered_in_region": True, "monthly_income_per_capita": "812.00",
-                  "members": [{"id_number": "210902198001011236", "name": "王秀兰", "relation": "self",
-                               "birth_date": "1980-01-01"}]},
-    "situation": {"events": [{"kind": "fire", "occurred_on": "2026-11-20", "description": "house fire"}],
-                  "severity": "severe", "needs": ["housing"]},
-    "consent": {"means_check": True, "signed_on": "2026-11-21"},
-}
 
 
 async def case(client: httpx.AsyncClient, stack: Stack, case_id: str) -> dict:
@@ -43,7 +32,7 @@ async def reaches(client: httpx.AsyncClient, stack: Stack, case_id: str, status:
 
 
 async def submit(client: httpx.AsyncClient, stack: Stack, headers: dict = CLERK, **changes) -> str:  # noqa: ANN003
-    body = copy.deepcopy(FIRE_CASE) | changes
+    body = fire_case(**changes)
     r = await client.post(f"{stack.url('eligibility')}/v1/cases", json=body, headers=headers)
     assert r.status_code == 201, r.text
     return r.json()["case_id"]
@@ -103,3 +92,24 @@ async def test_cases_submitted_while_nats_is_down_complete_after_it_returns(stac
         for case_id in case_ids:
             assert (await approve(client, stack, case_id)).status_code in (200, 201)
         await asyncio.gather(*(reaches(client, stack, c, "paid", timeout=60) for c in case_ids))
+
+
+async def test_killing_services_mid_run_loses_nothing_and_pays_each_case_once(stack: Stack) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        case_ids = [await submit(client, stack) for _ in range(4)]
+        for case_id in case_ids:
+            await reaches(client, stack, case_id, "pending_approval", timeout=60)
+        for case_id in case_ids:
+            assert (await approve(client, stack, case_id)).status_code in (200, 201)
+        stack.kill_service("disbursement")  # SIGKILL, wherever it is in paying
+        stack.kill_service("eligibility")
+        for name in ("disbursement", "eligibility"):
+            stack.start_service(name)
+            await asyncio.to_thread(stack.wait_ready, name)
+        await asyncio.gather(*(reaches(client, stack, c, "paid", timeout=60) for c in case_ids))
+        for case_id in case_ids:
+            payments = (await client.get(f"{stack.url('disbursement')}/v1/payments", params={"case_id": case_id},
+                                         headers=CLERK)).json()
+            assert [(p["status"], p["amount"]) for p in payments] == [("paid", "5000.00")]
+            timeline = (await case(client, stack, case_id))["timeline"]
+            assert [t["event"] for t in timeline].count("payment.paid") == 1
