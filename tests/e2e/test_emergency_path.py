@@ -113,3 +113,14 @@ async def test_killing_services_mid_run_loses_nothing_and_pays_each_case_once(st
             assert [(p["status"], p["amount"]) for p in payments] == [("paid", "5000.00")]
             timeline = (await case(client, stack, case_id))["timeline"]
             assert [t["event"] for t in timeline].count("payment.paid") == 1
+
+
+async def test_every_service_publishes_health_readiness_and_openapi(stack: Stack) -> None:
+    from relief_shared.stack import SERVICES
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        for service in SERVICES:
+            base = stack.url(service.name)
+            assert (await client.get(f"{base}/healthz")).json() == {"status": "ok"}
+            assert (await client.get(f"{base}/readyz")).status_code == 200
+            assert (await client.get(f"{base}/openapi.json")).json()["info"]["title"] == f"relief {service.name}"
