@@ -55,3 +55,7 @@ def configure(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("nats").setLevel("WARNING")
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # uvicorn brings its own text handlers
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
