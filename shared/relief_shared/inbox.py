@@ -24,11 +24,11 @@ from datetime import datetime, timezone
 
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from relief_shared.bus import Bus
-from relief_shared.db import Database, UnitOfWork
+from relief_shared.db import Database, UnitOfWork, insert_if_absent
 from relief_shared.events import Envelope
 from relief_shared.logs import bind_event
 from relief_shared.plumbing import Plumbing
@@ -167,13 +167,10 @@ class Consumer:
         return True
 
     async def _apply_in(self, uow: UnitOfWork, event: Envelope) -> bool:
-        inbox = self.plumbing.inbox
-        seen = await uow.conn.scalar(
-            select(inbox.c.event_id).where(inbox.c.consumer == self.sub.durable, inbox.c.event_id == event.id)
-        )
-        if seen:
-            return False
-        await uow.conn.execute(insert(inbox).values(consumer=self.sub.durable, event_id=event.id, processed_at=_now()))
+        first = await uow.conn.execute(insert_if_absent(uow.conn, self.plumbing.inbox).values(
+            consumer=self.sub.durable, event_id=event.id, processed_at=_now()))
+        if first.rowcount == 0:
+            return False  # seen before: no second effect
         await self.sub.handler(event, uow)
         return True
 
