@@ -16,9 +16,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, select, text
 
 from relief_shared import logs, problems
+from relief_shared.auth import Principal, require
 from relief_shared.bus import Bus
 from relief_shared.calendar import WorkingCalendar
 from relief_shared.db import Database, UnitOfWork, create_engine
@@ -91,6 +92,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.spec = spec
     problems.install(app)
     app.include_router(health_router())
+    app.include_router(ops_router())
     for router in spec.routers:
         app.include_router(router)
     return app
@@ -131,6 +133,22 @@ def health_router() -> APIRouter:
         if ok:
             return JSONResponse({"status": "ready", "checks": checks})
         return problems.problem_response(503, "not-ready", "Not ready", "a dependency is down", checks=checks)
+
+    return router
+
+
+def ops_router() -> APIRouter:
+    router = APIRouter(prefix="/v1/ops", tags=["ops"])
+
+    @router.get("/parked-messages")
+    async def parked_messages(request: Request, _: Annotated[Principal, Depends(require("ops", "auditor"))]) -> list[dict]:
+        """Messages this service gave up on, newest first, with the reason: nothing is dropped
+        silently, and this is where an operator sees what needs a fix and a replay."""
+        runtime: Runtime = request.app.state.runtime
+        parked = runtime.plumbing.parked
+        async with runtime.db.engine.connect() as conn:
+            rows = (await conn.execute(select(parked).order_by(parked.c.id.desc()).limit(500))).mappings().all()
+        return [{**row, "parked_at": row["parked_at"].isoformat()} for row in rows]
 
     return router
 

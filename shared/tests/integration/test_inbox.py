@@ -149,3 +149,4 @@ async def test_a_batch_with_one_poison_message_applies_the_others_once_and_parks
     await eventually(lambda: _parked(harness, 1), message="the bad one parked")
     [parked] = await harness.parked()
     assert parked.reason == "poison: no household"
+

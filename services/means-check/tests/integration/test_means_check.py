@@ -51,3 +51,20 @@ async def test_unknown_case_is_a_problem_document(database_url, nats_server) -> 
             assert r.status_code == 404
             assert r.headers["content-type"].startswith("application/problem+json")
             assert (await client.get("/v1/checks/nope")).status_code == 401
+
+
+async def test_parked_messages_are_listed_for_ops(database_url, nats_server) -> None:  # noqa: ANN001
+    await migrated("means_check", database_url)
+    app = build(Settings(database_url=database_url, nats_url=nats_server.url))
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
+        js = await app.state.runtime.bus.wait_ready()
+        await js.publish("relief.case.classified", b"{not json", headers={"Nats-Msg-Id": "junk-1"})
+
+        async def listed() -> list:
+            r = await client.get("/v1/ops/parked-messages", headers=staff_token("ops"))
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        [parked] = await eventually(listed, message="parked message listed")
+        assert parked["consumer"] == "means-check-classified" and parked["reason"].startswith("invalid envelope")
+        assert (await client.get("/v1/ops/parked-messages", headers=staff_token("clerk"))).status_code == 403
