@@ -125,10 +125,6 @@ class UnitOfWork:
         """Run `callback` once the transaction is committed (e.g. wake a worker), never before."""
         self._after_commit.append(callback)
 
-    @property
-    def recorded(self) -> list[Envelope]:
-        return list(self._events)
-
     async def commit(self) -> None:
         if self._events:
             await self._write_outbox(self.conn, self._events)
