@@ -16,13 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from relief_shared.problems import Conflict
 
 
+def _scope(scope: str) -> str:
+    """Scopes embed ids from tokens, whose length we do not control; keep them in the column."""
+    if len(scope) <= 200:
+        return scope
+    return scope[:135] + "#" + hashlib.sha256(scope.encode()).hexdigest()
+
+
 def request_hash(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
 async def replay(conn: AsyncConnection, table: Table, scope: str, key: str, body_hash: str) -> tuple[int, Any] | None:
     """The stored (status, response) for this key, None if new; Conflict if the body differs."""
-    row = (await conn.execute(select(table).where(table.c.scope == scope, table.c.key == key))).first()
+    row = (await conn.execute(select(table).where(table.c.scope == _scope(scope), table.c.key == key))).first()
     if row is None:
         return None
     if row.request_hash != body_hash:
@@ -33,6 +40,6 @@ async def replay(conn: AsyncConnection, table: Table, scope: str, key: str, body
 async def remember(conn: AsyncConnection, table: Table, scope: str, key: str, body_hash: str,
                    status: int, response: Any) -> None:
     await conn.execute(insert(table).values(
-        scope=scope, key=key, request_hash=body_hash, status_code=status,
+        scope=_scope(scope), key=key, request_hash=body_hash, status_code=status,
         response=json.dumps(response, default=str), created_at=datetime.now(timezone.utc),
     ))

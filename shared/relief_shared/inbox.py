@@ -140,13 +140,13 @@ class Consumer:
             try:
                 applied = await self.apply(event)
             except Poison as exc:
-                await self._park(msg, event.id, f"poison: {exc}", delivery)
+                await self._park(msg, event, f"poison: {exc}", delivery)
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 if delivery >= self.policy.max_deliver:
-                    await self._park(msg, event.id, f"gave up after {delivery} deliveries: {exc!r}", delivery)
+                    await self._park(msg, event, f"gave up after {delivery} deliveries: {exc!r}", delivery)
                 else:
                     log.warning("transient failure on %s (delivery %s): %r", event.type, delivery, exc)
                     await _quietly(msg.nak(delay=self.policy.delay(delivery)))
@@ -177,11 +177,12 @@ class Consumer:
     async def acknowledge(self, msg) -> None:  # noqa: ANN001
         await _quietly(msg.ack())
 
-    async def _park(self, msg, event_id: str | None, reason: str, delivery: int) -> None:  # noqa: ANN001
+    async def _park(self, msg, event: Envelope | None, reason: str, delivery: int) -> None:  # noqa: ANN001
         log.error("parking message on %s for %s: %s", msg.subject, self.sub.durable, reason)
         async with self.db.uow() as uow:
             await uow.conn.execute(insert(self.plumbing.parked).values(
-                consumer=self.sub.durable, event_id=event_id, subject=msg.subject,
+                consumer=self.sub.durable, event_id=event.id if event else None,
+                region=event.region if event else None, subject=msg.subject,
                 payload=msg.data.decode("utf-8", "replace"), reason=reason[:2000],
                 deliveries=delivery, parked_at=_now(),
             ))

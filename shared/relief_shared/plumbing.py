@@ -36,6 +36,7 @@ class Plumbing:
             Column("id", SeqId, primary_key=True, autoincrement=True),
             Column("consumer", String(100), nullable=False),
             Column("event_id", String(64)),
+            Column("region", String(64)),
             Column("subject", String(200), nullable=False),
             Column("payload", Text, nullable=False),
             Column("reason", Text, nullable=False),

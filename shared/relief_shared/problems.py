@@ -5,6 +5,7 @@ error raised anywhere in a use case becomes its problem here, in one place.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,6 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://relief.example/problems/"
@@ -84,6 +87,11 @@ def install(app: FastAPI) -> None:
         return problem_response(409, "conflict", "Conflict",
                                 "a concurrent request changed the same record first; retry (with the same "
                                 "Idempotency-Key to receive the first request's result)")
+
+    @app.exception_handler(Exception)
+    async def _fault(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem_response(500, "server-fault", "Server fault", "the server failed; nothing was changed")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -141,14 +141,22 @@ def ops_router() -> APIRouter:
     router = APIRouter(prefix="/v1/ops", tags=["ops"])
 
     @router.get("/parked-messages")
-    async def parked_messages(request: Request, _: Annotated[Principal, Depends(require("ops", "auditor"))]) -> list[dict]:
-        """Messages this service gave up on, newest first, with the reason: nothing is dropped
-        silently, and this is where an operator sees what needs a fix and a replay."""
+    async def parked_messages(request: Request,
+                              principal: Annotated[Principal, Depends(require("ops", "auditor"))]) -> list[dict]:
+        """Messages this service gave up on in the caller's region, newest first, with the reason:
+        nothing is dropped silently. Only `ops` sees the payload (it may hold personal data)
+        and the messages too broken to name a region."""
         runtime: Runtime = request.app.state.runtime
         parked = runtime.plumbing.parked
+        ops = "ops" in principal.roles
+        visible = parked.c.region == principal.region
+        if ops:
+            visible = visible | parked.c.region.is_(None)
         async with runtime.db.engine.connect() as conn:
-            rows = (await conn.execute(select(parked).order_by(parked.c.id.desc()).limit(500))).mappings().all()
-        return [{**row, "parked_at": row["parked_at"].isoformat()} for row in rows]
+            rows = (await conn.execute(select(parked).where(visible).order_by(parked.c.id.desc())
+                                       .limit(500))).mappings().all()
+        return [{**{k: v for k, v in row.items() if ops or k != "payload"}, "parked_at": row["parked_at"].isoformat()}
+                for row in rows]
 
     return router
 

@@ -47,7 +47,7 @@ async def list_tasks(runtime: RuntimeDep, principal: Staff) -> list[dict]:
 
 
 @router.post("/cases/{case_id}/decisions", status_code=201)
-async def decide(case_id: str, body: DecisionIn, runtime: RuntimeDep, uow: UowDep, principal: Staff,
+async def decide(case_id: str, body: DecisionIn, principal: Staff, runtime: RuntimeDep, uow: UowDep,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Approve or reject the open task of `step`. The case's handler, and anyone who acted on
     another step of the case, may not decide (DT-SOD, 409). An amount above the ceiling is 422:

@@ -25,7 +25,8 @@ ASYNCAPI = Path(__file__).with_name("asyncapi.json")
 
 @router.post("/v1/cases", status_code=201, response_model=CaseCreated)
 async def submit_case(body: CaseIn, clerk: Clerk, runtime: RuntimeDep, uow: UowDep,
-                      idempotency_key: Annotated[str | None, Header()] = None) -> JSONResponse:
+                      idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
+                                                                    max_length=200)] = None) -> JSONResponse:
     """Accept one request (window, 12345 hotline, active discovery). The case then moves through
     the chain asynchronously; poll `GET /v1/cases/{case_id}`. Send `Idempotency-Key` to retry safely."""
     service.check_jurisdiction(body, clerk, runtime.packs)

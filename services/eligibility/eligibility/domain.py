@@ -20,6 +20,7 @@ STATUS_AFTER = {
     "case.rejected": "rejected", "payment.scheduled": "paying", "payment.sent": "paying", "payment.paid": "paid",
 }
 OWN_EVENTS = ("case.received", "case.classified")
+PAYMENT_RANK = {"scheduled": 0, "sent": 1, "unknown": 2, "paid": 3, "failed": 3, "cancelled": 3}
 VIEW_EVENTS = (
     *OWN_EVENTS, "means.skipped", "means.requested", "benefit.calculated",
     "approval.requested", "case.approved", "case.rejected", "payment.scheduled", "payment.sent",
@@ -63,7 +64,9 @@ class CaseView:
             payment = self.payments.setdefault(data["payment_id"], {"id": data["payment_id"]})
             payment.update({k: data[k] for k in ("amount", "channel", "due", "paid_at", "bank_reference", "reason")
                             if k in data})
-            payment["status"] = event_type.split(".")[1]
+            status_now = event_type.split(".")[1]
+            if PAYMENT_RANK[status_now] >= PAYMENT_RANK.get(payment.get("status", "scheduled"), 0):
+                payment["status"] = status_now  # a late `sent` never overwrites `paid`
         if status:
             self.advance(status)
 

@@ -23,3 +23,12 @@ def test_production_refuses_the_development_secret(monkeypatch) -> None:  # noqa
     with pytest.raises(ValueError, match="RELIEF_JWT_SECRET"):
         ServiceSettings(environment="production")
     assert ServiceSettings(environment="production", jwt_secret="a-real-secret").environment == "production"
+
+
+def test_token_without_expiry_is_refused() -> None:
+    import jwt
+
+    token = jwt.encode({"sub": "ops-1", "name": "x", "roles": ["ops"], "region": "fuxin-haizhou"}, DEV_JWT_SECRET,
+                       algorithm="HS256")
+    with pytest.raises(Unauthorized):
+        decode(token, DEV_JWT_SECRET)

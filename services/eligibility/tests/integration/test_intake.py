@@ -70,6 +70,8 @@ async def test_idempotency_key_replays_and_conflicts(client) -> None:  # noqa: A
     assert again.status_code == 201 and again.json() == first.json()
     other = await client.post("/v1/cases", json=fire_case(channel="hotline"), headers=headers)
     assert other.status_code == 409
+    too_long = await client.post("/v1/cases", json=fire_case(), headers={**CLERK, "Idempotency-Key": "k" * 201})
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "Idempotency-Key"
     assert (await rows(client))[0] == 1
 
 

@@ -20,3 +20,10 @@ def test_approval_deadline_is_marked_met() -> None:
     view.apply("case.approved", {"step": "approve", "amount": "5000.00"}, AT)
     assert view.deadlines == [{"name": "approval:approve", "due": "2026-11-25T23:59:59+08:00", "met": True,
                                "rules": ["FX-ADV"]}]
+
+
+def test_a_late_payment_sent_never_overwrites_paid() -> None:
+    view = CaseView("approved")
+    view.apply("payment.paid", {"payment_id": "p1", "amount": "5000.00"}, AT)
+    view.apply("payment.sent", {"payment_id": "p1", "amount": "5000.00"}, AT)
+    assert view.payments["p1"]["status"] == "paid"

@@ -67,4 +67,20 @@ async def test_parked_messages_are_listed_for_ops(database_url, nats_server) -> 
 
         [parked] = await eventually(listed, message="parked message listed")
         assert parked["consumer"] == "means-check-classified" and parked["reason"].startswith("invalid envelope")
+        assert parked["payload"] == "{not json"
         assert (await client.get("/v1/ops/parked-messages", headers=staff_token("clerk"))).status_code == 403
+        assert (await client.get("/v1/ops/parked-messages", headers=staff_token("auditor"))).json() == []
+
+        other_region = classified("case-other")
+        other_region = other_region.model_copy(update={"region": "anyang", "data": {}})
+        await js.publish(other_region.subject, other_region.to_bytes(), headers={"Nats-Msg-Id": other_region.id})
+
+        async def anyang_ops_view() -> list:
+            rows = (await client.get("/v1/ops/parked-messages", headers=staff_token("ops", region="anyang"))).json()
+            assert len(rows) == 2, rows  # its region's message and the one too broken to name a region
+            return rows
+
+        await eventually(anyang_ops_view, message="poison from another region parked")
+        auditor = (await client.get("/v1/ops/parked-messages", headers=staff_token("auditor", region="anyang"))).json()
+        assert [p["event_id"] for p in auditor] == [other_region.id] and "payload" not in auditor[0]
+        assert [p["event_id"] for p in await listed()] == [None]  # fuxin ops: only the unnamed one
