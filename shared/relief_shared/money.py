@@ -74,7 +74,9 @@ class Money:
         return f"Money('{self}')"
 
 
-def _parse(value: Any) -> Money:
+def from_wire(value: Any) -> Money:
+    """Money as it crosses a boundary (JSON body, event payload): a string such as "1500.00".
+    A number means a broken sender and is refused, never converted."""
     if isinstance(value, Money):
         return value
     if not isinstance(value, str):
@@ -84,7 +86,7 @@ def _parse(value: Any) -> Money:
 
 Yuan = Annotated[
     Money,
-    BeforeValidator(_parse),
+    BeforeValidator(from_wire),
     PlainSerializer(str, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "examples": ["1500.00"]}),
 ]

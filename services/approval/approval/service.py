@@ -12,7 +12,7 @@ from relief_shared.calendar import CalendarDataMissing, WorkingCalendar
 from relief_shared.db import UnitOfWork
 from relief_shared.events import Envelope
 from relief_shared.inbox import Poison
-from relief_shared.money import Money
+from relief_shared.money import Money, from_wire
 from relief_shared.regions import MissingParameter, RegionPack, RegionPacks, UnknownRegion
 
 SOURCE = "approval"
@@ -70,7 +70,7 @@ async def decide(cmd: Decide, uow: UnitOfWork, *, calendar: WorkingCalendar, now
 def _new_approval(event: Envelope, packs: RegionPacks) -> Approval:
     data = event.data
     try:
-        ceiling = _yuan(data["ceiling"])
+        ceiling = from_wire(data["ceiling"])
         as_of = date.fromisoformat(data["as_of"])
         applicant, accepted_by = data["applicant"], data["accepted_by"]
         if data.get("needs_deliberation"):
@@ -84,13 +84,6 @@ def _new_approval(event: Envelope, packs: RegionPacks) -> Approval:
         )
     except (KeyError, TypeError, ValueError, UnknownRegion, MissingParameter) as exc:
         raise Poison(f"benefit.calculated cannot be routed: {exc!r}") from exc
-
-
-def _yuan(value: object) -> Money:
-    """Money crosses services as a string (docs/events.md); a number means a broken publisher."""
-    if not isinstance(value, str):
-        raise TypeError(f"money must be a string, got {type(value).__name__}")
-    return Money.yuan(value)
 
 
 def _route(pack: RegionPack, case_type: str, ceiling: Money, as_of: date) -> Route:

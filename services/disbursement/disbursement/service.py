@@ -17,7 +17,7 @@ from relief_shared.calendar import SHANGHAI, WorkingCalendar
 from relief_shared.db import UnitOfWork
 from relief_shared.events import Envelope
 from relief_shared.inbox import Poison
-from relief_shared.money import Money
+from relief_shared.money import Money, from_wire
 from relief_shared.regions import MissingParameter, RegionPacks, UnknownRegion
 
 SOURCE = "disbursement"
@@ -45,9 +45,7 @@ def _now() -> datetime:
 def _approved_payment(event: Envelope, terms: PaymentTerms) -> Payment:
     try:
         data = event.data
-        if not isinstance(data["amount"], str):
-            raise TypeError("amount: money travels as a string such as \"1500.00\"")
-        amount, payee = Money.yuan(data["amount"]), Payee(str(data["payee"]["name"]), str(data["payee"]["id_number"]))
+        amount, payee = from_wire(data["amount"]), Payee(str(data["payee"]["name"]), str(data["payee"]["id_number"]))
         task_id, org_unit = str(data["task_id"]), str(data["org_unit"])
     except (KeyError, TypeError, ValueError) as exc:
         raise Poison(f"case.approved without a valid {exc}") from exc
