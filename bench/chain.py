@@ -14,13 +14,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import nats
 from nats.js.api import StorageType
 from relief_shared.samples import SAMPLE_ORG_UNIT as ORG
 from relief_shared.samples import fire_case
 from relief_shared.stack import Stack
 from relief_shared.testing import staff_token
+from wire import Connections
 
 CLERK = staff_token("clerk", sub="bench-clerk", name="bench clerk", org_unit=ORG)
 APPROVER = staff_token("approver", sub="bench-approver", name="bench approver", org_unit=ORG)
@@ -45,11 +45,13 @@ class Chain:
         self.stack = stack
         self.started: dict[str, float] = {}
         self.paid: dict[str, float] = {}
+        self.tasks: dict[str, dict] = {}  # approval.requested seen before the intake response
         self.all_paid = asyncio.Event()
         self.expected = 0
 
     async def __aenter__(self) -> Chain:
-        self.client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=64))
+        self.intake = Connections(self.stack.url("eligibility"), 32)
+        self.approval = Connections(self.stack.url("approval"), 32)
         self.nc = await nats.connect(self.stack.nats.url)
         await self.nc.subscribe("relief.approval.requested", cb=self._on_task)
         await self.nc.subscribe("relief.payment.paid", cb=self._on_paid)
@@ -57,16 +59,22 @@ class Chain:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.nc.close()
-        await self.client.aclose()
+        await self.intake.close()
+        await self.approval.close()
 
     async def _on_task(self, msg) -> None:  # noqa: ANN001
         event = json.loads(msg.data)
         if event["case_id"] in self.started:
             asyncio.create_task(self._approve(event["case_id"], event["data"]))
+        else:  # the chain outran the intake response: approve once the case id is known
+            self.tasks[event["case_id"]] = event["data"]
 
     async def _approve(self, case_id: str, data: dict) -> None:
-        await self.client.post(f"{self.stack.url('approval')}/v1/cases/{case_id}/decisions", headers=APPROVER,
-                               json={"step": data["step"], "decision": "approve", "amount": data["amount_ceiling"]})
+        status, body = await self.approval.post(
+            f"/v1/cases/{case_id}/decisions", {"step": data["step"], "decision": "approve",
+                                               "amount": data["amount_ceiling"]}, APPROVER)
+        if status != 201:
+            print(f"  ! approving {case_id}: {status} {body}", flush=True)
 
     async def _on_paid(self, msg) -> None:  # noqa: ANN001
         case_id = json.loads(msg.data)["case_id"]
@@ -77,9 +85,13 @@ class Chain:
 
     async def submit(self) -> None:
         t0 = time.perf_counter()
-        r = await self.client.post(f"{self.stack.url('eligibility')}/v1/cases", json=BODY, headers=CLERK)
-        r.raise_for_status()
-        self.started[r.json()["case_id"]] = t0
+        status, body = await self.intake.post("/v1/cases", BODY, CLERK)
+        if status != 201:
+            raise RuntimeError(f"intake answered {status}: {body}")
+        case_id = body["case_id"]
+        self.started[case_id] = t0
+        if case_id in self.tasks:
+            await self._approve(case_id, self.tasks.pop(case_id))
 
     async def run(self, label: str, cases: int, rate: float | None, timeout: float) -> None:
         self.started.clear(), self.paid.clear()

@@ -5,7 +5,7 @@ caller's job via `Principal.require_region`, since only the route knows the case
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
@@ -56,7 +56,8 @@ def issue(secret: str, *, sub: str, name: str, roles: list[str], region: str,
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def principal_from(request: Request) -> Principal:
+async def principal_from(request: Request) -> Principal:
+    """Async on purpose, as every dependency here: FastAPI runs a plain `def` in a thread."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -64,10 +65,10 @@ def principal_from(request: Request) -> Principal:
     return decode(token, request.app.state.runtime.settings.jwt_secret)
 
 
-def require(*roles: str) -> Callable[..., Principal]:
+def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
     allowed = frozenset(roles)
 
-    def dependency(principal: Annotated[Principal, Depends(principal_from)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(principal_from)]) -> Principal:
         if not principal.has_any(allowed):
             raise Forbidden(f"needs one of the roles: {', '.join(sorted(allowed))}")
         return principal

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, Table, event
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
+from relief_shared import sqlite
 from relief_shared.events import Envelope
 
 WRITE = "relief_write"
@@ -60,15 +62,19 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{Path(path).resolve()}"
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """PostgreSQL through asyncpg; any SQLite URL (`sqlite:///…`, `sqlite+aiosqlite:///…`)
+    through the in-loop driver of `relief_shared.sqlite`."""
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
-    path = make_url(url).database
-    if path and path != ":memory:":
-        from pathlib import Path
-
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 60}, **kwargs)
+    sa_url = make_url(url).set(drivername=f"sqlite+{sqlite.DRIVER}")
+    if sa_url.database and sa_url.database != ":memory:":
+        Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(sa_url, connect_args={"timeout": 60}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_conn: Any, _: Any) -> None:
@@ -87,9 +93,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-def insert_if_absent(conn: AsyncConnection, table: Table):
+def insert_if_absent(dialect: str, table: Table):
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: `rowcount` 0 means it was there."""
-    if conn.dialect.name == "postgresql":
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert

@@ -7,7 +7,6 @@ event family means a new prefix here (start-up updates the stream in place).
 """
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -82,4 +81,4 @@ class Envelope(BaseModel):
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Envelope:
-        return cls.model_validate(json.loads(raw))
+        return cls.model_validate_json(raw)

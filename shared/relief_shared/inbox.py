@@ -64,6 +64,7 @@ class ConsumerPolicy:
 class Consumer:
     def __init__(self, bus: Bus, db: Database, plumbing: Plumbing, sub: Subscription, policy: ConsumerPolicy):
         self.bus, self.db, self.plumbing, self.sub, self.policy = bus, db, plumbing, sub, policy
+        self._claim = insert_if_absent(db.engine.dialect.name, plumbing.inbox)
 
     async def ensure(self) -> None:
         js = await self.bus.wait_ready()
@@ -167,8 +168,8 @@ class Consumer:
         return True
 
     async def _apply_in(self, uow: UnitOfWork, event: Envelope) -> bool:
-        first = await uow.conn.execute(insert_if_absent(uow.conn, self.plumbing.inbox).values(
-            consumer=self.sub.durable, event_id=event.id, processed_at=_now()))
+        first = await uow.conn.execute(self._claim, {
+            "consumer": self.sub.durable, "event_id": event.id, "processed_at": _now()})
         if first.rowcount == 0:
             return False  # seen before: no second effect
         await self.sub.handler(event, uow)

@@ -24,10 +24,12 @@ log = logging.getLogger(__name__)
 
 
 def outbox_writer(table: Table):
+    statement = insert(table)
+
     async def write(conn: AsyncConnection, events: Sequence[Envelope]) -> None:
         now = datetime.now(timezone.utc)
         await conn.execute(
-            insert(table),
+            statement,
             [
                 {"event_id": e.id, "subject": e.subject, "case_id": e.case_id,
                  "payload": e.model_dump_json(), "created_at": now}

@@ -161,7 +161,7 @@ def ops_router() -> APIRouter:
     return router
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 

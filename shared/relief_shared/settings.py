@@ -12,6 +12,8 @@ from typing import ClassVar, Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from relief_shared.db import sqlite_url
+
 DEV_JWT_SECRET = "DEVELOPMENT-ONLY-relief-secret-change-me"
 EMBEDDED_NATS_PORT = 14222
 
@@ -37,8 +39,7 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> ServiceSettings:
         if not self.database_url:
-            path = (self.data_dir / f"{self.service_name}.sqlite").resolve()
-            self.database_url = f"sqlite+aiosqlite:///{path}"
+            self.database_url = sqlite_url(self.data_dir / f"{self.service_name}.sqlite")
         if self.environment == "production" and self.jwt_secret == DEV_JWT_SECRET:
             raise ValueError("RELIEF_JWT_SECRET must be set to a real secret outside development")
         return self

@@ -16,6 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from relief_shared.db import sqlite_url
 from relief_shared.embedded import NatsServer, free_port
 from relief_shared.migrate import upgrade
 from relief_shared.settings import EMBEDDED_NATS_PORT
@@ -51,7 +52,7 @@ class Stack:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def database_url(self, service: ServiceInfo) -> str:
-        return f"sqlite+aiosqlite:///{self.data_dir / (service.name + '.sqlite')}"
+        return sqlite_url(self.data_dir / f"{service.name}.sqlite")
 
     def start(self) -> Stack:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from relief_shared.db import sqlite_url
 from relief_shared.embedded import NatsServer
 from relief_shared.migrate import upgrade
 
@@ -55,7 +56,7 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
 @pytest.fixture(params=_backends())
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite'}"
+        yield sqlite_url(tmp_path / "test.sqlite")
         return
     async with postgres_database() as url:
         yield url

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import (BigInteger, Column, ForeignKey, Index, String, Table, Text,
-                        UniqueConstraint, and_, insert, or_, select, update)
+                        UniqueConstraint, and_, bindparam, insert, or_, select, update)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approval.domain import Approval, NoOpenTask, Payee, Person, Task, TaskOpened
@@ -57,6 +57,15 @@ tasks = Table(
 )
 
 
+_exists = select(approvals.c.case_id).where(approvals.c.case_id == bindparam("b_case_id"))
+_insert_approval = insert(approvals)
+_insert_task = insert(tasks)
+_select_approval = select(approvals).where(approvals.c.case_id == bindparam("b_case_id"))
+_select_tasks = select(tasks).where(tasks.c.case_id == bindparam("b_case_id")).order_by(tasks.c.opened_at)
+_decide_task = update(tasks).where(tasks.c.id == bindparam("b_id"), tasks.c.status == "open")
+_update_approval = update(approvals).where(approvals.c.case_id == bindparam("b_case_id"))
+
+
 @dataclass(frozen=True)
 class InboxItem:
     task: Task
@@ -65,11 +74,11 @@ class InboxItem:
 
 
 async def exists(conn: AsyncConnection, case_id: str) -> bool:
-    return await conn.scalar(select(approvals.c.case_id).where(approvals.c.case_id == case_id)) is not None
+    return await conn.scalar(_exists, {"b_case_id": case_id}) is not None
 
 
 async def add(conn: AsyncConnection, approval: Approval) -> None:
-    await conn.execute(insert(approvals).values(
+    await conn.execute(_insert_approval, dict(
         case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit, type=approval.type,
         ceiling_fen=approval.ceiling.fen, amount_fen=_fen(approval.amount),
         payee_id_number=approval.payee.id_number, payee_name=approval.payee.name,
@@ -77,15 +86,15 @@ async def add(conn: AsyncConnection, approval: Approval) -> None:
         route=json.dumps(_route_json(approval.route), ensure_ascii=False), status=approval.status,
         received_at=approval.received_at, correlation_id=approval.correlation_id,
     ))
-    for task in approval.tasks:
-        await conn.execute(insert(tasks).values(_task_row(task, approval.region)))
+    if approval.tasks:
+        await conn.execute(_insert_task, [_task_row(task, approval.region) for task in approval.tasks])
 
 
 async def get(conn: AsyncConnection, case_id: str) -> Approval | None:
-    row = (await conn.execute(select(approvals).where(approvals.c.case_id == case_id))).mappings().first()
+    row = (await conn.execute(_select_approval, {"b_case_id": case_id})).mappings().first()
     if row is None:
         return None
-    rows = (await conn.execute(select(tasks).where(tasks.c.case_id == case_id).order_by(tasks.c.opened_at)))
+    rows = await conn.execute(_select_tasks, {"b_case_id": case_id})
     return Approval(
         case_id=row["case_id"], region=row["region"], org_unit=row["org_unit"], type=row["type"],
         ceiling=Money(row["ceiling_fen"]), payee=Payee(row["payee_id_number"], row["payee_name"]),
@@ -98,20 +107,17 @@ async def get(conn: AsyncConnection, case_id: str) -> Approval | None:
 
 async def save_decision(conn: AsyncConnection, approval: Approval, decided: Task) -> None:
     """Write one decision; a task someone else decided meanwhile refuses the second decision."""
-    result = await conn.execute(
-        update(tasks).where(tasks.c.id == decided.id, tasks.c.status == "open").values(
-            status=decided.status, actor_id=decided.actor.id, actor_name=decided.actor.name,
-            amount_fen=_fen(decided.amount), comment=decided.comment, decided_at=decided.decided_at,
-        )
-    )
+    result = await conn.execute(_decide_task, dict(
+        b_id=decided.id, status=decided.status, actor_id=decided.actor.id, actor_name=decided.actor.name,
+        amount_fen=_fen(decided.amount), comment=decided.comment, decided_at=decided.decided_at,
+    ))
     if result.rowcount != 1:
         raise NoOpenTask(f"step {decided.step!r} of case {approval.case_id} was decided meanwhile")
     for event in approval.events:
         if isinstance(event, TaskOpened):
-            await conn.execute(insert(tasks).values(_task_row(event.task, approval.region)))
-    await conn.execute(update(approvals).where(approvals.c.case_id == approval.case_id).values(
-        status=approval.status, amount_fen=_fen(approval.amount),
-    ))
+            await conn.execute(_insert_task, _task_row(event.task, approval.region))
+    await conn.execute(_update_approval, {"b_case_id": approval.case_id, "status": approval.status,
+                                          "amount_fen": _fen(approval.amount)})
 
 
 async def open_tasks(conn: AsyncConnection, *, roles: list[str], region: str, org_unit: str | None) -> list[InboxItem]:

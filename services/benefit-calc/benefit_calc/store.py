@@ -4,7 +4,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, String, Table, Text, insert, select
+from sqlalchemy import BigInteger, Column, String, Table, Text, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from benefit_calc.policy import Calculation
@@ -26,9 +26,13 @@ calculations = Table(
 )
 
 
+_insert = insert(calculations)
+_exists = select(calculations.c.case_id).where(calculations.c.case_id == bindparam("b_case_id"))
+
+
 async def add_calculation(conn: AsyncConnection, *, case_id: str, region: str, calculation: Calculation,
                           result: dict[str, Any]) -> None:
-    await conn.execute(insert(calculations).values(
+    await conn.execute(_insert, dict(
         case_id=case_id, region=region, type=calculation.type, ceiling_fen=calculation.ceiling.fen,
         recommended_fen=calculation.recommended.fen, result=json.dumps(result, ensure_ascii=False),
         created_at=datetime.now(timezone.utc),
@@ -36,7 +40,7 @@ async def add_calculation(conn: AsyncConnection, *, case_id: str, region: str, c
 
 
 async def has_calculation(conn: AsyncConnection, case_id: str) -> bool:
-    return await conn.scalar(select(calculations.c.case_id).where(calculations.c.case_id == case_id)) is not None
+    return await conn.scalar(_exists, {"b_case_id": case_id}) is not None
 
 
 async def get_calculation(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None:

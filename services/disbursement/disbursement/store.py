@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (BigInteger, Column, Date, Index, Integer, String, Table, Text,
-                        UniqueConstraint, and_, func, insert, or_, select, update)
+                        UniqueConstraint, and_, bindparam, func, insert, or_, select, update)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from disbursement.domain import IN_FLIGHT, PAID, SCHEDULED, SENT, UNKNOWN, Payee, Payment
@@ -47,6 +47,17 @@ payments = Table(
 )
 p = payments.c
 
+_exists = select(p.id).where(p.case_id == bindparam("b_case_id"), p.task_id == bindparam("b_task_id"))
+_insert = insert(payments)
+_select = select(payments).where(p.id == bindparam("b_id"))
+_due = (select(p.id).where(or_(p.status == SCHEDULED, and_(p.status.in_(IN_FLIGHT), p.next_attempt_at <= bindparam("b_now"))))
+        .order_by(p.created_at).limit(bindparam("b_limit")))
+_claim_scheduled = (update(payments).where(p.id == bindparam("b_id"), p.status == SCHEDULED)
+                    .values(attempts=p.attempts + 1))
+_claim_again = (update(payments).where(p.id == bindparam("b_id"), p.status == bindparam("b_status"),
+                                       p.next_attempt_at <= bindparam("b_now"))
+                .values(attempts=p.attempts + 1))
+_settle = update(payments).where(p.id == bindparam("b_id"), p.status.in_(IN_FLIGHT))
 
 
 def _payment(row) -> Payment:  # noqa: ANN001 - a Row
@@ -57,11 +68,11 @@ def _payment(row) -> Payment:  # noqa: ANN001 - a Row
 
 
 async def exists_for_approval(conn: AsyncConnection, case_id: str, task_id: str) -> bool:
-    return bool(await conn.scalar(select(p.id).where(p.case_id == case_id, p.task_id == task_id)))
+    return bool(await conn.scalar(_exists, {"b_case_id": case_id, "b_task_id": task_id}))
 
 
 async def add(conn: AsyncConnection, payment: Payment, now: datetime) -> None:
-    await conn.execute(insert(payments).values(
+    await conn.execute(_insert, dict(
         id=payment.id, case_id=payment.case_id, task_id=payment.task_id, region=payment.region,
         org_unit=payment.org_unit, amount_fen=payment.amount.fen, channel=payment.channel, status=payment.status,
         payee_name=payment.payee.name, payee_id_number=payment.payee.id_number, due=payment.due,
@@ -70,31 +81,30 @@ async def add(conn: AsyncConnection, payment: Payment, now: datetime) -> None:
 
 
 async def get(conn: AsyncConnection, payment_id: str) -> Payment | None:
-    row = (await conn.execute(select(payments).where(p.id == payment_id))).first()
+    row = (await conn.execute(_select, {"b_id": payment_id})).first()
     return _payment(row) if row else None
 
 
 async def due_ids(conn: AsyncConnection, now: datetime, limit: int) -> list[str]:
     """Scheduled payments, and in-flight ones whose lease or back-off has run out."""
-    ready = or_(p.status == SCHEDULED, and_(p.status.in_(IN_FLIGHT), p.next_attempt_at <= now))
-    return list(await conn.scalars(select(p.id).where(ready).order_by(p.created_at).limit(limit)))
+    return list(await conn.scalars(_due, {"b_now": now, "b_limit": limit}))
 
 
 async def claim(conn: AsyncConnection, payment: Payment, now: datetime, lease_until: datetime) -> bool:
     """Take the next step on a payment; False if another worker took it first."""
-    values = {"attempts": p.attempts + 1, "next_attempt_at": lease_until}
+    values = {"b_id": payment.id, "next_attempt_at": lease_until}
     if payment.status == SCHEDULED:
-        where, values = p.status == SCHEDULED, {**values, "status": SENT, "sent_at": now}
+        result = await conn.execute(_claim_scheduled, {**values, "status": SENT, "sent_at": now})
     else:
-        where = and_(p.status == payment.status, p.next_attempt_at <= now)
-    result = await conn.execute(update(payments).where(p.id == payment.id, where).values(**values))
+        result = await conn.execute(_claim_again, {**values, "b_status": payment.status, "b_now": now})
     return result.rowcount == 1
 
 
 async def settle(conn: AsyncConnection, payment_id: str, *, status: str, bank_transaction: str,
                  paid_at: datetime | None = None, reason: str | None = None) -> bool:
-    result = await conn.execute(update(payments).where(p.id == payment_id, p.status.in_(IN_FLIGHT)).values(
-        status=status, bank_transaction=bank_transaction, paid_at=paid_at, last_error=reason, next_attempt_at=None,
+    result = await conn.execute(_settle, dict(
+        b_id=payment_id, status=status, bank_transaction=bank_transaction, paid_at=paid_at, last_error=reason,
+        next_attempt_at=None,
     ))
     return result.rowcount == 1
 

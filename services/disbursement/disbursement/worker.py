@@ -5,6 +5,11 @@ is called, so a crash can only leave a payment the bank may have; such a payment
 fresh, the bank is asked first (`status`), and a repeat carries the same reference, which the
 bank books at most once. No answer is never taken as "not paid": it is `unknown`, asked again
 with back-off, forever if need be.
+
+A round takes up to `batch` due payments in one transaction, calls the bank for all of them
+at once, and records the answers in one transaction per group that arrives together: usually
+two commits a round however many payments it carries, and a call that hangs until the bank
+timeout holds back no other payment's answer.
 """
 from __future__ import annotations
 
@@ -63,29 +68,33 @@ class PaymentWorker:
             log.warning("%s payments were in flight at restart; asking the bank about them", released)
 
     async def round(self) -> int:
+        """One batch; returns how many payments were due, so a full batch asks for another round."""
+        lease = timedelta(seconds=self.t.lease_seconds)
         async with self.db.uow() as uow:
             due = await service.due_payments(uow, self.t.batch)
-        for payment_id in due:
-            await self.advance(payment_id)
+            taken = [p for p in [await service.take(uow, payment_id, lease) for payment_id in due] if p]
+            await uow.commit()
+        calls = {asyncio.ensure_future(self._pay(p)): p for p in taken}
+        try:
+            while calls:
+                answered, _ = await asyncio.wait(calls, return_when=asyncio.FIRST_COMPLETED)
+                async with self.db.uow() as uow:
+                    for call in answered:
+                        await self._record(uow, calls.pop(call), call)
+                    await uow.commit()
+        finally:  # stopped mid-round: what the bank may have is asked about at the next start
+            for call in calls:
+                call.cancel()
         return len(due)
 
-    async def advance(self, payment_id: str) -> None:
-        async with self.db.uow() as uow:
-            payment = await service.take(uow, payment_id, timedelta(seconds=self.t.lease_seconds))
-            await uow.commit()
-        if payment is None:
+    async def _record(self, uow, payment: Payment, call: asyncio.Future) -> None:  # noqa: ANN001
+        error = call.exception()
+        if error is None:
+            await service.record_receipt(uow, payment, call.result())
             return
-        try:
-            receipt = await self._pay(payment)
-        except Exception as exc:  # no answer, or a broken answer: the bank may have booked it
-            log.warning("payment %s: no answer from the bank (%r); will ask again", payment.id, exc)
-            async with self.db.uow() as uow:
-                await service.record_no_answer(uow, payment, repr(exc), self._backoff(payment))
-                await uow.commit()
-            return
-        async with self.db.uow() as uow:
-            await service.record_receipt(uow, payment, receipt)
-            await uow.commit()
+        # no answer, or a broken answer: the bank may have booked it
+        log.warning("payment %s: no answer from the bank (%r); will ask again", payment.id, error)
+        await service.record_no_answer(uow, payment, repr(error), self._backoff(payment))
 
     async def _pay(self, payment: Payment) -> BankReceipt:
         """Transfer a fresh payment; for one the bank may have, ask first, then repeat it."""

@@ -7,7 +7,7 @@ from typing import Any
 from relief_shared.calendar import SHANGHAI
 from relief_shared.db import UtcDateTime, new_metadata
 from relief_shared.plumbing import Plumbing, SeqId
-from sqlalchemy import JSON, Column, Index, String, Table, func, insert, select, update
+from sqlalchemy import JSON, Column, Index, String, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eligibility.domain import CaseView
@@ -45,6 +45,14 @@ timeline = Table(
 )
 
 
+# Built once: a statement's construction costs more than running it (hot paths bind values).
+_insert_case = insert(cases)
+_select_case = select(cases).where(cases.c.case_id == bindparam("b_case_id"))
+_select_view = select(cases.c.status, cases.c.view).where(cases.c.case_id == bindparam("b_case_id"))
+_update_case = update(cases).where(cases.c.case_id == bindparam("b_case_id"))
+_insert_timeline = insert(timeline)
+
+
 def _view_json(view: CaseView) -> dict[str, Any]:
     return {"classification": view.classification, "benefit": view.benefit, "approval": view.approval,
             "payments": view.payments, "deadlines": view.deadlines}
@@ -56,7 +64,7 @@ def _view(row: Any) -> CaseView:
 
 async def add_case(conn: AsyncConnection, *, case_id: str, region: str, org_unit: str, channel: str,
                    applies_for: str, accepted_by: str, applicant_id_number: str, request: dict, at: datetime) -> None:
-    await conn.execute(insert(cases).values(
+    await conn.execute(_insert_case, dict(
         case_id=case_id, region=region, org_unit=org_unit, status="received", channel=channel,
         applies_for=applies_for, accepted_by=accepted_by, applicant_id_number=applicant_id_number,
         request=request, view=_view_json(CaseView("received")), created_at=at, updated_at=at,
@@ -64,23 +72,23 @@ async def add_case(conn: AsyncConnection, *, case_id: str, region: str, org_unit
 
 
 async def get_case_row(conn: AsyncConnection, case_id: str) -> Any:
-    return (await conn.execute(select(cases).where(cases.c.case_id == case_id))).first()
+    return (await conn.execute(_select_case, {"b_case_id": case_id})).first()
 
 
 async def load_view(conn: AsyncConnection, case_id: str) -> CaseView | None:
-    row = (await conn.execute(select(cases.c.status, cases.c.view).where(cases.c.case_id == case_id))).first()
+    row = (await conn.execute(_select_view, {"b_case_id": case_id})).first()
     return _view(row) if row else None
 
 
 async def save_view(conn: AsyncConnection, case_id: str, view: CaseView, at: datetime) -> None:
-    await conn.execute(update(cases).where(cases.c.case_id == case_id)
-                       .values(status=view.status, view=_view_json(view), updated_at=at))
+    await conn.execute(_update_case, {"b_case_id": case_id, "status": view.status, "view": _view_json(view),
+                                      "updated_at": at})
 
 
 async def add_timeline_entry(conn: AsyncConnection, *, case_id: str, event_id: str, event: str, at: datetime,
                              by: dict[str, str], summary: str) -> None:
-    await conn.execute(insert(timeline).values(case_id=case_id, event_id=event_id, event=event, at=at,
-                                               by_id=by["id"], by_name=by["name"], summary=summary[:500]))
+    await conn.execute(_insert_timeline, dict(case_id=case_id, event_id=event_id, event=event, at=at,
+                                              by_id=by["id"], by_name=by["name"], summary=summary[:500]))
 
 
 async def timeline_of(conn: AsyncConnection, case_id: str) -> list[dict[str, Any]]:

@@ -24,8 +24,11 @@ means_checks = Table(
 )
 
 
+_insert = insert(means_checks)
+
+
 async def add_check(conn: AsyncConnection, *, case_id: str, region: str, scope: Scope) -> None:
-    await conn.execute(insert(means_checks).values(
+    await conn.execute(_insert, dict(
         case_id=case_id, region=region, status=scope.status, scope=scope.scope,
         rules=",".join(scope.rules), reason=scope.reason, recorded_at=datetime.now(timezone.utc),
     ))
