@@ -6,12 +6,13 @@ caller's job via `Principal.require_region`, since only the route knows the case
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from relief_shared.problems import Forbidden, Unauthorized
 
@@ -20,9 +21,11 @@ STAFF_ROLES = frozenset({"clerk", "reviewer", "approver", "district", "auditor",
 
 
 class Principal(BaseModel):
+    model_config = ConfigDict(frozen=True)  # one verified token's principal serves many requests
+
     sub: str
     name: str
-    roles: list[str]
+    roles: tuple[str, ...]
     region: str
     org_unit: str | None = None
     department: str | None = None
@@ -36,11 +39,31 @@ class Principal(BaseModel):
 
 
 def decode(token: str, secret: str) -> Principal:
+    """Verify a token; one verified before is taken from a small cache until it expires.
+
+    Staff send the same token with every request, and checking the signature and claims again
+    costs more than the request's own work. The cache is keyed by the whole token and the
+    secret, so nothing unverified can hit it, and `exp` is checked on every use."""
+    key = (token, secret)
+    cached = _verified.get(key)
+    if cached is not None:
+        principal, expires = cached
+        if time.time() < expires:
+            return principal
+        del _verified[key]
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp", "iat"]})
-        return Principal.model_validate(claims)
+        principal = Principal.model_validate(claims)
     except (jwt.PyJWTError, ValidationError) as exc:
         raise Unauthorized(f"invalid token: {exc}") from exc
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.pop(next(iter(_verified)))
+    _verified[key] = (principal, float(claims["exp"]))
+    return principal
+
+
+_VERIFIED_MAX = 1024
+_verified: dict[tuple[str, str], tuple[Principal, float]] = {}
 
 
 def issue(secret: str, *, sub: str, name: str, roles: list[str], region: str,

@@ -2,9 +2,11 @@
 
 SQLite (the embedded default) has one writer at a time. Each service owns its file, so the
 writers of one process queue on an asyncio lock (`Database.writing()`) instead of on SQLite's
-busy handler, whose sleeps grow to 100 ms under contention; a write transaction starts with
-`BEGIN IMMEDIATE` so it never fails half-way on a lock upgrade; readers use plain `BEGIN` and
-WAL lets them proceed beside the writer. PostgreSQL is used as it is, without the lock.
+busy handler, whose sleeps grow to 100 ms under contention, and take turns on one connection
+kept open for them (checking a connection out of the pool and back costs more than a small
+transaction); a write transaction starts with `BEGIN IMMEDIATE` so it never fails half-way on
+a lock upgrade; readers use plain `BEGIN` on pooled connections and WAL lets them proceed
+beside the writer. PostgreSQL is used as it is: pooled connections, no lock.
 Only `commit()` commits, and it writes the outbox rows first.
 """
 from __future__ import annotations
@@ -87,8 +89,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
-    def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+    def _begin(conn: Any) -> None:  # straight to the driver: SQLAlchemy would only pass it through
+        conn.connection.driver_connection.cursor().execute(
+            "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
     return engine
 
@@ -150,6 +153,7 @@ class Database:
         self.outbox_signal = asyncio.Event()
         self._outbox_writer = outbox_writer
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._writer: AsyncConnection | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self, self._outbox_writer, self.outbox_signal.set)
@@ -157,20 +161,31 @@ class Database:
     @contextlib.asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:
         """A connection in a write transaction; rolled back unless the caller commits."""
-        async with contextlib.AsyncExitStack() as stack:
-            if self._write_lock is not None:
-                await stack.enter_async_context(self._write_lock)
+        if self._write_lock is None:
             conn = await self.engine.connect()
             try:
-                conn = await conn.execution_options(**{WRITE: True})
                 await conn.begin()
                 yield conn
             finally:
-                try:
-                    if conn.in_transaction():
-                        await conn.rollback()
-                finally:
-                    await asyncio.shield(conn.close())
+                await asyncio.shield(conn.close())  # rolls back what was not committed
+            return
+        async with self._write_lock:
+            conn = await self._sqlite_writer()
+            await conn.begin()
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction():
+                    await conn.rollback()
+
+    async def _sqlite_writer(self) -> AsyncConnection:
+        if self._writer is None or self._writer.closed or self._writer.invalidated:
+            conn = await self.engine.connect()
+            self._writer = await conn.execution_options(**{WRITE: True})
+        return self._writer
 
     async def dispose(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
         await self.engine.dispose()

@@ -10,9 +10,10 @@ Ack rules, in order:
   the message is parked instead. The server itself redelivers without limit, so a process
   killed mid-way never lets the server give up on a message before it is parked.
 
-A fetched batch is applied in one transaction (one commit for many messages, which is what
-makes a busy consumer keep up); if anything in it fails, the batch is rolled back and its
-messages are taken one at a time, so only the failing one is retried or parked.
+A fetched batch is applied in one transaction (one commit, and one INSERT … RETURNING that
+claims the inbox rows of all its messages, which is what makes a busy consumer keep up); if
+anything in it fails, the batch is rolled back and its messages are taken one at a time, so
+only the failing one is retried or parked.
 """
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ class ConsumerPolicy:
 class Consumer:
     def __init__(self, bus: Bus, db: Database, plumbing: Plumbing, sub: Subscription, policy: ConsumerPolicy):
         self.bus, self.db, self.plumbing, self.sub, self.policy = bus, db, plumbing, sub, policy
-        self._claim = insert_if_absent(db.engine.dialect.name, plumbing.inbox)
+        inbox = plumbing.inbox
+        self._claim_statement = insert_if_absent(db.engine.dialect.name, inbox).returning(inbox.c.event_id)
 
     async def ensure(self) -> None:
         js = await self.bus.wait_ready()
@@ -117,9 +119,7 @@ class Consumer:
                 await self._park(msg, None, f"invalid envelope: {exc}", _delivery(msg))
         try:
             async with self.db.uow() as uow:
-                for _, event in parsed:
-                    with bind_event(event):
-                        await self._apply_in(uow, event)
+                await self._apply_in(uow, [event for _, event in parsed])
                 await uow.commit()
         except asyncio.CancelledError:
             raise
@@ -159,7 +159,7 @@ class Consumer:
     async def apply(self, event: Envelope) -> bool:
         """Run the handler in one transaction with the inbox row; False if seen before."""
         async with self.db.uow() as uow:
-            if not await self._apply_in(uow, event):
+            if not await self._apply_in(uow, [event]):
                 return False
             try:
                 await uow.commit()
@@ -167,13 +167,21 @@ class Consumer:
                 return False  # a concurrent delivery committed first: its effect stands alone
         return True
 
-    async def _apply_in(self, uow: UnitOfWork, event: Envelope) -> bool:
-        first = await uow.conn.execute(self._claim, {
-            "consumer": self.sub.durable, "event_id": event.id, "processed_at": _now()})
-        if first.rowcount == 0:
-            return False  # seen before: no second effect
-        await self.sub.handler(event, uow)
-        return True
+    async def _apply_in(self, uow: UnitOfWork, events: list[Envelope]) -> int:
+        """Claim the events' inbox rows and run the handler for those not seen before."""
+        if not events:
+            return 0
+        now = _now()
+        claimed = set(await uow.conn.scalars(self._claim_statement, [
+            {"consumer": self.sub.durable, "event_id": event.id, "processed_at": now} for event in events]))
+        applied = 0
+        for event in events:
+            if event.id in claimed:
+                claimed.discard(event.id)  # two copies in one batch: the first applies, the second is seen
+                with bind_event(event):
+                    await self.sub.handler(event, uow)
+                applied += 1
+        return applied
 
     async def acknowledge(self, msg) -> None:  # noqa: ANN001
         await _quietly(msg.ack())

@@ -22,7 +22,7 @@ from relief_shared import logs, problems
 from relief_shared.auth import Principal, require
 from relief_shared.bus import Bus
 from relief_shared.calendar import WorkingCalendar
-from relief_shared.db import Database, UnitOfWork, create_engine
+from relief_shared.db import Database, create_engine
 from relief_shared.inbox import Consumer, ConsumerPolicy, Subscription
 from relief_shared.outbox import OutboxRelay, outbox_writer
 from relief_shared.plumbing import Plumbing
@@ -165,10 +165,4 @@ async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    async with request.app.state.runtime.db.uow() as uow:
-        yield uow
-
-
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]

@@ -11,7 +11,7 @@ from approval import domain, payloads, service, store
 from relief_shared.auth import STAFF_ROLES, Principal, require
 from relief_shared.money import Yuan
 from relief_shared.problems import Conflict, Forbidden, NotFound, Problem, Unprocessable
-from relief_shared.runtime import RuntimeDep, UowDep
+from relief_shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["approval"])
 Staff = Annotated[Principal, Depends(require(*STAFF_ROLES))]
@@ -41,13 +41,13 @@ class DecisionIn(BaseModel):
 async def list_tasks(runtime: RuntimeDep, principal: Staff) -> list[dict]:
     """The caller's inbox: open tasks for their roles, in their org unit (the district: its region)."""
     async with runtime.db.engine.connect() as conn:
-        items = await store.open_tasks(conn, roles=principal.roles, region=principal.region,
+        items = await store.open_tasks(conn, roles=list(principal.roles), region=principal.region,
                                        org_unit=principal.org_unit)
     return [payloads.inbox_item(item) for item in items]
 
 
 @router.post("/cases/{case_id}/decisions", status_code=201)
-async def decide(case_id: str, body: DecisionIn, principal: Staff, runtime: RuntimeDep, uow: UowDep,
+async def decide(case_id: str, body: DecisionIn, principal: Staff, runtime: RuntimeDep,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Approve or reject the open task of `step`. The case's handler, and anyone who acted on
     another step of the case, may not decide (DT-SOD, 409). An amount above the ceiling is 422:
@@ -57,7 +57,9 @@ async def decide(case_id: str, body: DecisionIn, principal: Staff, runtime: Runt
     cmd = service.Decide(case_id, body.step, body.decision, body.amount, body.comment, actor,
                          idempotency_key, body.model_dump(mode="json"))
     try:
-        status, response = await service.decide(cmd, uow, calendar=runtime.calendar, now=datetime.now(timezone.utc))
+        async with runtime.db.uow() as uow:
+            status, response = await service.decide(cmd, uow, calendar=runtime.calendar,
+                                                    now=datetime.now(timezone.utc))
     except domain.DomainError as exc:
         raise _problem(exc) from exc
     return JSONResponse(response, status_code=status)

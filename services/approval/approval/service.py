@@ -48,7 +48,7 @@ async def on_benefit_calculated(event: Envelope, uow: UnitOfWork, *, packs: Regi
 async def decide(cmd: Decide, uow: UnitOfWork, *, calendar: WorkingCalendar, now: datetime) -> tuple[int, dict]:
     """One decision on one step, its events and its idempotency key in one transaction."""
     scope = f"decisions:{cmd.case_id}:{cmd.actor.id}"
-    body_hash = idempotency.request_hash(cmd.body)
+    body_hash = idempotency.request_hash(cmd.body) if cmd.idempotency_key else ""
     table = store.plumbing.idempotency
     if cmd.idempotency_key:
         replayed = await idempotency.replay(uow.conn, table, scope, cmd.idempotency_key, body_hash)

@@ -11,7 +11,7 @@ from relief_shared import idempotency
 from relief_shared.auth import Principal, require
 from relief_shared.calendar import SHANGHAI
 from relief_shared.problems import NotFound
-from relief_shared.runtime import RuntimeDep, UowDep
+from relief_shared.runtime import RuntimeDep
 
 from eligibility import service, store
 from eligibility.domain import STATUS_RANK
@@ -24,24 +24,28 @@ ASYNCAPI = Path(__file__).with_name("asyncapi.json")
 
 
 @router.post("/v1/cases", status_code=201, response_model=CaseCreated)
-async def submit_case(body: CaseIn, clerk: Clerk, runtime: RuntimeDep, uow: UowDep,
+async def submit_case(body: CaseIn, clerk: Clerk, runtime: RuntimeDep,
                       idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
                                                                     max_length=200)] = None) -> JSONResponse:
     """Accept one request (window, 12345 hotline, active discovery). The case then moves through
     the chain asynchronously; poll `GET /v1/cases/{case_id}`. Send `Idempotency-Key` to retry safely."""
     service.check_jurisdiction(body, clerk, runtime.packs)
-    scope, body_hash = f"cases:{clerk.sub}", idempotency.request_hash(body.model_dump(mode="json"))
-    if idempotency_key:
-        earlier = await idempotency.replay(uow.conn, runtime.plumbing.idempotency, scope, idempotency_key, body_hash)
-        if earlier:
-            return JSONResponse(earlier[1], status_code=earlier[0])
-    case_id = await service.submit_case(body, clerk, uow)
-    response = CaseCreated(case_id=case_id, status="received", links={
-        "self": f"/v1/cases/{case_id}"}).model_dump()
-    if idempotency_key:
-        await idempotency.remember(uow.conn, runtime.plumbing.idempotency, scope, idempotency_key, body_hash,
-                                   201, response)
-    await uow.commit()
+    request = body.model_dump(mode="json")
+    scope = f"cases:{clerk.sub}"
+    body_hash = idempotency.request_hash(request) if idempotency_key else ""
+    async with runtime.db.uow() as uow:
+        if idempotency_key:
+            earlier = await idempotency.replay(uow.conn, runtime.plumbing.idempotency, scope, idempotency_key,
+                                               body_hash)
+            if earlier:
+                return JSONResponse(earlier[1], status_code=earlier[0])
+        case_id = await service.submit_case(body, request, clerk, uow)
+        response = CaseCreated(case_id=case_id, status="received", links={
+            "self": f"/v1/cases/{case_id}"}).model_dump()
+        if idempotency_key:
+            await idempotency.remember(uow.conn, runtime.plumbing.idempotency, scope, idempotency_key, body_hash,
+                                       201, response)
+        await uow.commit()
     return JSONResponse(response, status_code=201)
 
 

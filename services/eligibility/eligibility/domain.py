@@ -1,8 +1,10 @@
 """The case as the window sees it, folded from the events of every service.
 
-Events can arrive late or twice: the fold is idempotent per event (the timeline keeps one row
-per event id) and the status only moves forward, by rank, so a late `benefit.calculated`
-never drags a paid case back.
+Each event a case sees becomes one timeline row carrying the facts the view needs
+(`view_facts`); the view is folded from those rows when someone reads the case, so taking
+an event in costs one insert and one status update, not a read and rewrite of the view.
+Events can arrive late or twice: the timeline keeps one row per event id, and the status only
+moves forward, by rank, so a late `benefit.calculated` never drags a paid case back.
 """
 from __future__ import annotations
 
@@ -20,6 +22,16 @@ STATUS_AFTER = {
     "case.rejected": "rejected", "payment.scheduled": "paying", "payment.sent": "paying", "payment.paid": "paid",
 }
 OWN_EVENTS = ("case.received", "case.classified")
+STATUSES_BELOW = {status: tuple(s for s, r in STATUS_RANK.items() if r < rank) for status, rank in STATUS_RANK.items()}
+PAYMENT_FIELDS = ("payment_id", "amount", "channel", "due", "paid_at", "bank_reference", "reason")
+VIEW_FIELDS: dict[str, tuple[str, ...]] = {
+    "case.classified": ("classification",),
+    "benefit.calculated": ("type", "ceiling", "recommended", "rules", "trace", "caps", "needs_deliberation", "as_of"),
+    "approval.requested": ("route", "step", "role", "due", "task_id"),
+    "case.approved": ("approved_by", "amount", "step", "comment"),
+    "case.rejected": ("rejected_by", "amount", "step", "comment"),
+    **{f"payment.{kind}": PAYMENT_FIELDS for kind in ("scheduled", "sent", "paid", "failed")},
+}
 PAYMENT_RANK = {"scheduled": 0, "sent": 1, "unknown": 2, "paid": 3, "failed": 3, "cancelled": 3}
 VIEW_EVENTS = (
     *OWN_EVENTS, "means.skipped", "means.requested", "benefit.calculated",
@@ -42,14 +54,11 @@ class CaseView:
             self.status = status
 
     def apply(self, event_type: str, data: dict[str, Any], at: datetime) -> None:
-        status = STATUS_AFTER.get(event_type)
+        status = status_after(event_type, data)
         if event_type == "case.classified":
-            self.classification = data["classification"]
-            if self.classification["type"] == "referral_only":
-                status = "referred"
+            self.classification = data.get("classification")
         elif event_type == "benefit.calculated":
-            self.benefit = {k: data.get(k) for k in ("type", "ceiling", "recommended", "rules", "trace", "caps",
-                                                      "needs_deliberation", "as_of")}
+            self.benefit = {k: data.get(k) for k in VIEW_FIELDS[event_type]}
         elif event_type == "approval.requested":
             self.approval.update({"route": data.get("route"), "step": data.get("step"), "role": data.get("role"),
                                   "due": data.get("due"), "task_id": data.get("task_id")})
@@ -60,10 +69,9 @@ class CaseView:
                                   "decided_by": decided_by, "decided_at": at.isoformat(),
                                   "comment": data.get("comment")})
             self._meet(f"approval:{data.get('step')}", at)
-        elif event_type.startswith("payment."):
+        elif event_type.startswith("payment.") and data.get("payment_id"):
             payment = self.payments.setdefault(data["payment_id"], {"id": data["payment_id"]})
-            payment.update({k: data[k] for k in ("amount", "channel", "due", "paid_at", "bank_reference", "reason")
-                            if k in data})
+            payment.update({k: data[k] for k in PAYMENT_FIELDS if k in data and k != "payment_id"})
             status_now = event_type.split(".")[1]
             if PAYMENT_RANK[status_now] >= PAYMENT_RANK.get(payment.get("status", "scheduled"), 0):
                 payment["status"] = status_now  # a late `sent` never overwrites `paid`
@@ -78,6 +86,18 @@ class CaseView:
         for deadline in self.deadlines:
             if deadline["name"] == name and deadline["met"] is None:
                 deadline["met"] = at <= datetime.fromisoformat(deadline["due"])
+
+
+def status_after(event_type: str, data: dict[str, Any]) -> str | None:
+    if event_type == "case.classified" and (data.get("classification") or {}).get("type") == "referral_only":
+        return "referred"
+    return STATUS_AFTER.get(event_type)
+
+
+def view_facts(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """What of an event the view needs (least personal data kept twice); None if nothing."""
+    fields = VIEW_FIELDS.get(event_type)
+    return None if fields is None else {k: data[k] for k in fields if k in data}
 
 
 def actor(data: dict[str, Any], source: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ from relief_shared.problems import Forbidden, Unprocessable
 from relief_shared.regions import RegionPacks
 
 from eligibility import store
-from eligibility.domain import actor, summary
+from eligibility.domain import actor, status_after, summary, view_facts
 from eligibility.policy import classify
 from eligibility.schemas import CaseIn
 
@@ -39,11 +39,11 @@ def check_jurisdiction(body: CaseIn, clerk: Principal, packs: RegionPacks) -> No
         raise Forbidden(f"{clerk.sub} accepts requests for {clerk.org_unit}, not {body.org_unit}")
 
 
-async def submit_case(body: CaseIn, clerk: Principal, uow: UnitOfWork) -> str:
-    """ONE-WINDOW: the case row and `case.received` commit together, or neither does."""
+async def submit_case(body: CaseIn, request: dict[str, Any], clerk: Principal, uow: UnitOfWork) -> str:
+    """ONE-WINDOW: the case row and `case.received` commit together, or neither does.
+    `request` is the body as JSON, as stored and as published."""
     now = datetime.now(timezone.utc)
     case_id = new_case_id(now)
-    request = body.model_dump(mode="json")
     await store.add_case(uow.conn, case_id=case_id, region=body.region, org_unit=body.org_unit,
                          channel=body.channel, applies_for=body.applies_for, accepted_by=clerk.sub,
                          applicant_id_number=body.applicant.id_number, request=request, at=now)
@@ -82,30 +82,31 @@ async def on_case_received(event: Envelope, uow: UnitOfWork) -> None:
 
 
 async def fold(event: Envelope, uow: UnitOfWork) -> None:
-    """Apply one event to the case view and its timeline. Once per event: eligibility folds its
-    own events in the transaction that records them, the case-view consumer (deduplicated by
-    its inbox) folds everyone else's."""
-    view = await store.load_view(uow.conn, event.case_id)
-    if view is None:
+    """Put one event on the case's timeline, with what the view takes from it, and move the
+    status forward. Once per event: eligibility folds its own events in the transaction that
+    records them, the case-view consumer (deduplicated by its inbox) folds everyone else's."""
+    if event.type.startswith("payment.") and not event.data.get("payment_id"):
+        raise Poison(f"{event.type} without payment_id")
+    if not await store.advance(uow.conn, event.case_id, status_after(event.type, event.data),
+                               datetime.now(timezone.utc)):
         raise LookupError(f"case {event.case_id} not known here yet")  # transient: retried with backoff
-    view.apply(event.type, event.data, event.occurred_at)
-    await store.save_view(uow.conn, event.case_id, view, datetime.now(timezone.utc))
     await store.add_timeline_entry(uow.conn, case_id=event.case_id, event_id=event.id, event=event.type,
                                    at=event.occurred_at, by=actor(event.data, event.source),
-                                   summary=summary(event.type, event.data))
+                                   summary=summary(event.type, event.data), facts=view_facts(event.type, event.data))
 
 
 async def case_document(conn: Any, case_id: str) -> dict[str, Any] | None:
     row = await store.get_case_row(conn, case_id)
     if row is None:
         return None
-    view = row.view
+    timeline = await store.timeline_rows(conn, case_id)
+    view = store.view_of(row, timeline)
     return {
         "case_id": row.case_id, "region": row.region, "org_unit": row.org_unit, "status": row.status,
         "channel": row.channel, "applies_for": row.applies_for, "accepted_by": row.accepted_by,
-        "classification": view["classification"], "benefit": view["benefit"], "approval": view["approval"],
-        "payments": list(view["payments"].values()), "referrals": [], "deadlines": view["deadlines"],
-        "timeline": await store.timeline_of(conn, case_id),
+        "classification": view.classification, "benefit": view.benefit, "approval": view.approval,
+        "payments": list(view.payments.values()), "referrals": [], "deadlines": view.deadlines,
+        "timeline": store.timeline_document(timeline),
         "created_at": row.created_at.astimezone(SHANGHAI).isoformat(),
         "updated_at": row.updated_at.astimezone(SHANGHAI).isoformat(),
     }

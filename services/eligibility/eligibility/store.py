@@ -7,10 +7,10 @@ from typing import Any
 from relief_shared.calendar import SHANGHAI
 from relief_shared.db import UtcDateTime, new_metadata
 from relief_shared.plumbing import Plumbing, SeqId
-from sqlalchemy import JSON, Column, Index, String, Table, bindparam, func, insert, select, update
+from sqlalchemy import JSON, Column, Index, String, Table, bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from eligibility.domain import CaseView
+from eligibility.domain import STATUSES_BELOW, CaseView
 
 metadata = new_metadata()
 plumbing = Plumbing(metadata)
@@ -26,7 +26,7 @@ cases = Table(
     Column("accepted_by", String(128), nullable=False),
     Column("applicant_id_number", String(18), nullable=False),
     Column("request", JSON, nullable=False),
-    Column("view", JSON, nullable=False),
+    Column("view", JSON, nullable=False),  # the view before its timeline rows with facts (see domain)
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_cases_region_org_status", "region", "org_unit", "status"),
@@ -42,15 +42,21 @@ timeline = Table(
     Column("by_id", String(128), nullable=False),
     Column("by_name", String(128), nullable=False),
     Column("summary", String(500), nullable=False),
+    Column("facts", JSON),  # what the case view takes from the event; None: nothing (or folded into `view`)
 )
 
 
 # Built once: a statement's construction costs more than running it (hot paths bind values).
 _insert_case = insert(cases)
 _select_case = select(cases).where(cases.c.case_id == bindparam("b_case_id"))
-_select_view = select(cases.c.status, cases.c.view).where(cases.c.case_id == bindparam("b_case_id"))
-_update_case = update(cases).where(cases.c.case_id == bindparam("b_case_id"))
+_touch_case = update(cases).where(cases.c.case_id == bindparam("b_case_id")).values(
+    status=case((cases.c.status.in_(bindparam("b_below", expanding=True)), bindparam("b_status")),
+                else_=cases.c.status),
+    updated_at=bindparam("b_at"),
+)
 _insert_timeline = insert(timeline)
+_select_timeline = (select(timeline).where(timeline.c.case_id == bindparam("b_case_id"))
+                    .order_by(timeline.c.at, timeline.c.id))
 
 
 def _view_json(view: CaseView) -> dict[str, Any]:
@@ -58,8 +64,14 @@ def _view_json(view: CaseView) -> dict[str, Any]:
             "payments": view.payments, "deadlines": view.deadlines}
 
 
-def _view(row: Any) -> CaseView:
-    return CaseView(status=row.status, **row.view)
+def view_of(row: Any, timeline_rows: list[Any]) -> CaseView:
+    """The case row's view with every timeline row's facts folded in, in the order they happened."""
+    view = CaseView(status=row.status, **row.view)
+    for entry in timeline_rows:
+        if entry.facts is not None:
+            view.apply(entry.event, entry.facts, entry.at)
+    view.status = row.status
+    return view
 
 
 async def add_case(conn: AsyncConnection, *, case_id: str, region: str, org_unit: str, channel: str,
@@ -75,25 +87,24 @@ async def get_case_row(conn: AsyncConnection, case_id: str) -> Any:
     return (await conn.execute(_select_case, {"b_case_id": case_id})).first()
 
 
-async def load_view(conn: AsyncConnection, case_id: str) -> CaseView | None:
-    row = (await conn.execute(_select_view, {"b_case_id": case_id})).first()
-    return _view(row) if row else None
-
-
-async def save_view(conn: AsyncConnection, case_id: str, view: CaseView, at: datetime) -> None:
-    await conn.execute(_update_case, {"b_case_id": case_id, "status": view.status, "view": _view_json(view),
-                                      "updated_at": at})
+async def advance(conn: AsyncConnection, case_id: str, status: str | None, at: datetime) -> bool:
+    """Move the case's status forward to `status` (never back); False if the case is unknown."""
+    result = await conn.execute(_touch_case, {"b_case_id": case_id, "b_status": status,
+                                              "b_below": list(STATUSES_BELOW[status]) if status else [], "b_at": at})
+    return result.rowcount == 1
 
 
 async def add_timeline_entry(conn: AsyncConnection, *, case_id: str, event_id: str, event: str, at: datetime,
-                             by: dict[str, str], summary: str) -> None:
+                             by: dict[str, str], summary: str, facts: dict[str, Any] | None) -> None:
     await conn.execute(_insert_timeline, dict(case_id=case_id, event_id=event_id, event=event, at=at,
-                                              by_id=by["id"], by_name=by["name"], summary=summary[:500]))
+                                              by_id=by["id"], by_name=by["name"], summary=summary[:500], facts=facts))
 
 
-async def timeline_of(conn: AsyncConnection, case_id: str) -> list[dict[str, Any]]:
-    rows = (await conn.execute(select(timeline).where(timeline.c.case_id == case_id)
-                               .order_by(timeline.c.at, timeline.c.id))).all()
+async def timeline_rows(conn: AsyncConnection, case_id: str) -> list[Any]:
+    return (await conn.execute(_select_timeline, {"b_case_id": case_id})).all()
+
+
+def timeline_document(rows: list[Any]) -> list[dict[str, Any]]:
     return [{"at": r.at.astimezone(SHANGHAI).isoformat(), "event": r.event, "by": {"id": r.by_id, "name": r.by_name},
              "summary": r.summary} for r in rows]
 

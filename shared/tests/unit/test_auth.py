@@ -9,7 +9,7 @@ def test_token_round_trip() -> None:
     token = issue(DEV_JWT_SECRET, sub="c1", name="李", roles=["clerk"], region="fuxin-haizhou",
                   org_unit="fuxin-haizhou/hanjiadian")
     principal = decode(token, DEV_JWT_SECRET)
-    assert (principal.sub, principal.roles, principal.org_unit) == ("c1", ["clerk"], "fuxin-haizhou/hanjiadian")
+    assert (principal.sub, principal.roles, principal.org_unit) == ("c1", ("clerk",), "fuxin-haizhou/hanjiadian")
 
 
 def test_token_signed_with_another_secret_is_refused() -> None:
@@ -30,5 +30,39 @@ def test_token_without_expiry_is_refused() -> None:
 
     token = jwt.encode({"sub": "ops-1", "name": "x", "roles": ["ops"], "region": "fuxin-haizhou"}, DEV_JWT_SECRET,
                        algorithm="HS256")
+    with pytest.raises(Unauthorized):
+        decode(token, DEV_JWT_SECRET)
+
+
+def test_a_verified_token_is_remembered_only_for_its_secret_and_lifetime() -> None:
+    import jwt
+
+    token = issue(DEV_JWT_SECRET, sub="c2", name="王", roles=["clerk"], region="fuxin-haizhou")
+    assert decode(token, DEV_JWT_SECRET) is decode(token, DEV_JWT_SECRET)
+    with pytest.raises(Unauthorized):  # remembered for the secret that verified it, not for another
+        decode(token, "another-secret-of-enough-length-32b")
+    expired = jwt.encode({"sub": "c3", "name": "x", "roles": ["clerk"], "region": "fuxin-haizhou",
+                          "iat": 1_000_000_000, "exp": 1_000_000_060}, DEV_JWT_SECRET, algorithm="HS256")
+    with pytest.raises(Unauthorized):
+        decode(expired, DEV_JWT_SECRET)
+
+
+def test_a_remembered_token_stops_working_when_it_expires(monkeypatch) -> None:  # noqa: ANN001
+    import time
+    from datetime import datetime, timedelta
+
+    import jwt.api_jwt
+
+    token = issue(DEV_JWT_SECRET, sub="c4", name="赵", roles=["clerk"], region="fuxin-haizhou", ttl_hours=1)
+    decode(token, DEV_JWT_SECRET)
+
+    class TwoHoursLater(datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: ANN001, ANN206
+            return datetime.now(tz) + timedelta(hours=2)
+
+    later = time.time() + 2 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", TwoHoursLater)
     with pytest.raises(Unauthorized):
         decode(token, DEV_JWT_SECRET)

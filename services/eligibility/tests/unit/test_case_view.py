@@ -27,3 +27,18 @@ def test_a_late_payment_sent_never_overwrites_paid() -> None:
     view.apply("payment.paid", {"payment_id": "p1", "amount": "5000.00"}, AT)
     view.apply("payment.sent", {"payment_id": "p1", "amount": "5000.00"}, AT)
     assert view.payments["p1"]["status"] == "paid"
+
+
+def test_the_view_starts_from_the_stored_snapshot_and_folds_only_rows_with_facts() -> None:
+    from types import SimpleNamespace
+
+    from eligibility.store import view_of
+
+    snapshot = {"classification": {"type": "emergency"}, "benefit": {"ceiling": "3000.00"}, "approval": {},
+                "payments": {}, "deadlines": []}
+    row = SimpleNamespace(status="approved", view=snapshot)
+    old = SimpleNamespace(event="benefit.calculated", facts=None, at=AT)  # folded into the snapshot already
+    new = SimpleNamespace(event="payment.paid", facts={"payment_id": "p1", "amount": "3000.00"}, at=AT)
+    view = view_of(row, [old, new])
+    assert view.benefit == {"ceiling": "3000.00"} and view.payments["p1"]["status"] == "paid"
+    assert view.status == "approved"  # the case row's status is the one that counts
