@@ -37,6 +37,7 @@ from relief_shared.plumbing import Plumbing
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+BatchHandler = Callable[[Sequence[Envelope], UnitOfWork], Awaitable[None]]
 
 
 class Poison(Exception):
@@ -45,10 +46,14 @@ class Poison(Exception):
 
 @dataclass(frozen=True)
 class Subscription:
+    """`handler` takes one event, or with `takes_batches` the list of a batch's new events at once
+    (in delivery order; a failing batch is retried one event at a time, so it may get one)."""
+
     durable: str
     stream: str
     subjects: Sequence[str]
-    handler: Handler
+    handler: Handler | BatchHandler
+    takes_batches: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,14 +179,19 @@ class Consumer:
         now = _now()
         claimed = set(await uow.conn.scalars(self._claim_statement, [
             {"consumer": self.sub.durable, "event_id": event.id, "processed_at": now} for event in events]))
-        applied = 0
+        fresh = []
         for event in events:
             if event.id in claimed:
                 claimed.discard(event.id)  # two copies in one batch: the first applies, the second is seen
-                with bind_event(event):
-                    await self.sub.handler(event, uow)
-                applied += 1
-        return applied
+                fresh.append(event)
+        if self.sub.takes_batches:
+            if fresh:
+                await self.sub.handler(fresh, uow)  # type: ignore[arg-type]
+            return len(fresh)
+        for event in fresh:
+            with bind_event(event):
+                await self.sub.handler(event, uow)  # type: ignore[arg-type]
+        return len(fresh)
 
     async def acknowledge(self, msg) -> None:  # noqa: ANN001
         await _quietly(msg.ack())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -54,45 +55,56 @@ async def submit_case(body: CaseIn, request: dict[str, Any], clerk: Principal, u
         "by": {"id": clerk.sub, "name": clerk.name},
     })
     uow.record(received)
-    await fold(received, uow)
+    await _put_on_timeline([received], uow)  # the new row's status and time are already this event's
     return case_id
 
 
-async def on_case_received(event: Envelope, uow: UnitOfWork) -> None:
+async def on_cases_received(events: Sequence[Envelope], uow: UnitOfWork) -> None:
     """CLS-*: classify and tell the chain; the classification is the case's, with its reasons."""
+    classified = [_classified(event) for event in events]
+    uow.record(*classified)
+    await fold(classified, uow)
+
+
+def _classified(event: Envelope) -> Envelope:
     data = event.data
     try:
         household, situation = data["household"], data["situation"]
         classification = classify([e["kind"] for e in situation["events"]],
                                   [e["category"] for e in situation.get("expenses", [])],
                                   household["status"], household["registered_in_region"])
-        accepted_by = data["by"]
+        return Envelope.new("case.classified", case_id=event.case_id, region=event.region, source=SOURCE,
+                            cause=event, data={
+            "org_unit": data["org_unit"], "applies_for": data["applies_for"],
+            "classification": classification.as_dict(),
+            "applicant": {k: data["applicant"][k] for k in ("id_number", "name")},
+            "household": household, "situation": situation,
+            "accepted_on": data["accepted_on"], "accepted_by": data["by"], "by": BY,
+        })
     except (KeyError, TypeError) as exc:
         raise Poison(f"case.received without {exc}") from exc
-    classified = Envelope.new("case.classified", case_id=event.case_id, region=event.region, source=SOURCE,
-                              cause=event, data={
-        "org_unit": data["org_unit"], "applies_for": data["applies_for"],
-        "classification": classification.as_dict(),
-        "applicant": {k: data["applicant"][k] for k in ("id_number", "name")},
-        "household": household, "situation": situation,
-        "accepted_on": data["accepted_on"], "accepted_by": accepted_by, "by": BY,
-    })
-    uow.record(classified)
-    await fold(classified, uow)
 
 
-async def fold(event: Envelope, uow: UnitOfWork) -> None:
-    """Put one event on the case's timeline, with what the view takes from it, and move the
-    status forward. Once per event: eligibility folds its own events in the transaction that
-    records them, the case-view consumer (deduplicated by its inbox) folds everyone else's."""
-    if event.type.startswith("payment.") and not event.data.get("payment_id"):
-        raise Poison(f"{event.type} without payment_id")
-    if not await store.advance(uow.conn, event.case_id, status_after(event.type, event.data),
-                               datetime.now(timezone.utc)):
-        raise LookupError(f"case {event.case_id} not known here yet")  # transient: retried with backoff
-    await store.add_timeline_entry(uow.conn, case_id=event.case_id, event_id=event.id, event=event.type,
-                                   at=event.occurred_at, by=actor(event.data, event.source),
-                                   summary=summary(event.type, event.data), facts=view_facts(event.type, event.data))
+async def fold(events: Sequence[Envelope], uow: UnitOfWork) -> None:
+    """Put events on their cases' timelines, with what the view takes from each, and move the
+    statuses forward. Once per event: eligibility folds its own events in the transaction that
+    records them, the case-view consumer (deduplicated by its inbox) folds everyone else's, a
+    fetched batch at a time."""
+    for event in events:
+        if event.type.startswith("payment.") and not event.data.get("payment_id"):
+            raise Poison(f"{event.type} without payment_id")
+    unknown = {e.case_id for e in events} - await store.known_cases(uow.conn, {e.case_id for e in events})
+    if unknown:
+        raise LookupError(f"cases not known here yet: {', '.join(sorted(unknown))}")  # transient: retried
+    await store.advance(uow.conn, [(e.case_id, status_after(e.type, e.data)) for e in events],
+                        datetime.now(timezone.utc))
+    await _put_on_timeline(events, uow)
+
+
+async def _put_on_timeline(events: Sequence[Envelope], uow: UnitOfWork) -> None:
+    await store.add_timeline_entries(uow.conn, [store.timeline_entry(
+        case_id=e.case_id, event_id=e.id, event=e.type, at=e.occurred_at, by=actor(e.data, e.source),
+        summary=summary(e.type, e.data), facts=view_facts(e.type, e.data)) for e in events])
 
 
 async def case_document(conn: Any, case_id: str) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from relief_shared.plumbing import Plumbing, SeqId
 from sqlalchemy import JSON, Column, Index, String, Table, bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from eligibility.domain import STATUSES_BELOW, CaseView
+from eligibility.domain import STATUS_RANK, CaseView
 
 metadata = new_metadata()
 plumbing = Plumbing(metadata)
@@ -49,8 +49,9 @@ timeline = Table(
 # Built once: a statement's construction costs more than running it (hot paths bind values).
 _insert_case = insert(cases)
 _select_case = select(cases).where(cases.c.case_id == bindparam("b_case_id"))
-_touch_case = update(cases).where(cases.c.case_id == bindparam("b_case_id")).values(
-    status=case((cases.c.status.in_(bindparam("b_below", expanding=True)), bindparam("b_status")),
+_known_cases = select(cases.c.case_id).where(cases.c.case_id.in_(bindparam("b_ids", expanding=True)))
+_advance_case = update(cases).where(cases.c.case_id == bindparam("b_case_id")).values(
+    status=case((case(STATUS_RANK, value=cases.c.status) < bindparam("b_rank"), bindparam("b_status")),
                 else_=cases.c.status),
     updated_at=bindparam("b_at"),
 )
@@ -87,17 +88,25 @@ async def get_case_row(conn: AsyncConnection, case_id: str) -> Any:
     return (await conn.execute(_select_case, {"b_case_id": case_id})).first()
 
 
-async def advance(conn: AsyncConnection, case_id: str, status: str | None, at: datetime) -> bool:
-    """Move the case's status forward to `status` (never back); False if the case is unknown."""
-    result = await conn.execute(_touch_case, {"b_case_id": case_id, "b_status": status,
-                                              "b_below": list(STATUSES_BELOW[status]) if status else [], "b_at": at})
-    return result.rowcount == 1
+async def known_cases(conn: AsyncConnection, case_ids: set[str]) -> set[str]:
+    return set(await conn.scalars(_known_cases, {"b_ids": list(case_ids)}))
 
 
-async def add_timeline_entry(conn: AsyncConnection, *, case_id: str, event_id: str, event: str, at: datetime,
-                             by: dict[str, str], summary: str, facts: dict[str, Any] | None) -> None:
-    await conn.execute(_insert_timeline, dict(case_id=case_id, event_id=event_id, event=event, at=at,
-                                              by_id=by["id"], by_name=by["name"], summary=summary[:500], facts=facts))
+async def advance(conn: AsyncConnection, moves: list[tuple[str, str | None]], at: datetime) -> None:
+    """Each (case, status): the status moves forward to it, never back; `updated_at` is `at`."""
+    await conn.execute(_advance_case, [
+        {"b_case_id": case_id, "b_rank": STATUS_RANK[status] if status else -1, "b_status": status or "",
+         "b_at": at} for case_id, status in moves])
+
+
+def timeline_entry(*, case_id: str, event_id: str, event: str, at: datetime, by: dict[str, str], summary: str,
+                   facts: dict[str, Any] | None) -> dict[str, Any]:
+    return dict(case_id=case_id, event_id=event_id, event=event, at=at, by_id=by["id"], by_name=by["name"],
+                summary=summary[:500], facts=facts)
+
+
+async def add_timeline_entries(conn: AsyncConnection, entries: list[dict[str, Any]]) -> None:
+    await conn.execute(_insert_timeline, entries)
 
 
 async def timeline_rows(conn: AsyncConnection, case_id: str) -> list[Any]:

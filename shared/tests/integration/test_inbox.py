@@ -150,3 +150,28 @@ async def test_a_batch_with_one_poison_message_applies_the_others_once_and_parks
     [parked] = await harness.parked()
     assert parked.reason == "poison: no household"
 
+
+
+async def test_a_batch_handler_gets_each_new_event_once_and_a_failing_batch_is_retried_one_by_one(
+        harness: Harness) -> None:
+    seen: list[list[str]] = []
+
+    async def fold(events, uow) -> None:  # noqa: ANN001
+        seen.append([e.case_id for e in events])
+        if any(e.case_id == "case-bad" for e in events):
+            raise Poison("no such case")
+        for event in events:
+            await record_effect(event, uow)
+
+    first, bad = sample_event("case-a"), sample_event("case-bad")
+    c = Consumer(harness.bus, harness.db, harness.plumbing,
+                 Subscription("test-batches", "RELIEF", ["relief.case.>"], fold, takes_batches=True), FAST)
+    assert await c.apply(first) is True and await c.apply(first) is False  # one event, as a batch of one
+    for event in (first, sample_event("case-b"), sample_event("case-c"), bad):
+        await publish(harness, event)
+    await run_until(harness, c, lambda: _parked(harness, 1), "the bad event parked alone")
+    assert await harness.effects() == 3  # case-a once, case-b, case-c
+    assert seen[0] == ["case-a"] and not any("case-a" in batch for batch in seen[1:])  # the redelivery is seen
+    assert ["case-bad"] in seen  # a failing batch is taken apart: the bad event alone is parked
+    [parked] = await harness.parked()
+    assert parked.event_id == bad.id and parked.reason == "poison: no such case"
