@@ -46,6 +46,7 @@ class Chain:
         self.started: dict[str, float] = {}
         self.paid: dict[str, float] = {}
         self.tasks: dict[str, dict] = {}  # approval.requested seen before the intake response
+        self.approving: set[asyncio.Task] = set()
         self.all_paid = asyncio.Event()
         self.expected = 0
 
@@ -65,7 +66,9 @@ class Chain:
     async def _on_task(self, msg) -> None:  # noqa: ANN001
         event = json.loads(msg.data)
         if event["case_id"] in self.started:
-            asyncio.create_task(self._approve(event["case_id"], event["data"]))
+            task = asyncio.create_task(self._approve(event["case_id"], event["data"]))
+            self.approving.add(task)
+            task.add_done_callback(self.approving.discard)
         else:  # the chain outran the intake response: approve once the case id is known
             self.tasks[event["case_id"]] = event["data"]
 
@@ -116,6 +119,7 @@ class Chain:
             await asyncio.wait_for(self.all_paid.wait(), timeout)
         except TimeoutError:
             print(f"  ! only {len(self.paid)} of {cases} paid within {timeout}s")
+        await asyncio.gather(*self.approving)  # a payment may be announced before its approval's response
         latencies = [self.paid[c] - self.started[c] for c in self.paid]
         report(label, latencies, (max(self.paid.values(), default=t0) - t0) or 1e-9, cases)
 

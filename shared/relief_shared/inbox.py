@@ -23,7 +23,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +32,7 @@ from relief_shared.db import Database, UnitOfWork, insert_if_absent
 from relief_shared.events import Envelope
 from relief_shared.logs import bind_event
 from relief_shared.plumbing import Plumbing
+from relief_shared.pull import ConsumerGone, Puller
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class ConsumerPolicy:
     max_deliver: int = 5
     ack_wait_seconds: float = 30.0
     backoff_seconds: Sequence[float] = (0.5, 2.0, 5.0, 15.0, 30.0)
-    batch: int = 50
+    batch: int = 100
 
     def delay(self, delivery: int) -> float:
         return self.backoff_seconds[min(delivery, len(self.backoff_seconds)) - 1]
@@ -89,28 +89,32 @@ class Consumer:
         )
 
     async def run(self) -> None:
-        psub = None
+        puller: Puller | None = None
         failures = 0
-        while True:
-            try:
-                if psub is None:
-                    await self.ensure()
-                    psub = await self.bus.js.pull_subscribe_bind(self.sub.durable, self.sub.stream)
-                msgs = await psub.fetch(self.policy.batch, timeout=1)
-                failures = 0
-            except (NatsTimeoutError, TimeoutError):
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                log.warning("consumer %s fetch failed (%r); retrying", self.sub.durable, exc)
-                if failures % 5 == 0 and psub is not None:
-                    await _quietly(psub.unsubscribe())
-                    psub = None
-                await asyncio.sleep(min(0.2 * failures, 2.0))
-                continue
-            await self.handle_batch(msgs)
+        try:
+            while True:
+                try:
+                    if puller is None:
+                        await self.ensure()
+                        puller = await Puller(self.bus.nc, self.sub.stream, self.sub.durable,
+                                              batch=self.policy.batch).start()
+                    msgs = await puller.fetch()
+                    failures = 0
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    failures += 1
+                    log.warning("consumer %s fetch failed (%r); retrying", self.sub.durable, exc)
+                    if puller is not None and (failures % 5 == 0 or isinstance(exc, ConsumerGone)):
+                        await _quietly(puller.stop())
+                        puller = None
+                    await asyncio.sleep(min(0.2 * failures, 2.0))
+                    continue
+                if msgs:
+                    await self.handle_batch(msgs)
+        finally:
+            if puller is not None:
+                await _quietly(puller.stop())
 
     async def handle_batch(self, msgs: list) -> None:
         if len(msgs) == 1:

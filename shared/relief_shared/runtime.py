@@ -74,7 +74,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                                 tuple(settings.consumer_backoff_seconds), settings.consumer_batch)
         relay = OutboxRelay(db, spec.plumbing.outbox, bus,
                             poll_seconds=settings.relay_poll_seconds, batch=settings.relay_batch)
-        work = [relay.run]
+        work = [relay.run, db.checkpoint_forever]
         work += [Consumer(bus, db, spec.plumbing, sub, policy).run for sub in spec.subscriptions(runtime)]
         work += [functools.partial(task, runtime) for task in spec.background]
         tasks = [asyncio.create_task(_supervised(w)) for w in work]

@@ -30,11 +30,11 @@ class ServiceSettings(BaseSettings):
     jwt_secret: str = Field(DEV_JWT_SECRET, validation_alias=AliasChoices("RELIEF_JWT_SECRET", "jwt_secret"))
     log_level: str = "INFO"
     relay_poll_seconds: float = 0.25
-    relay_batch: int = 200
+    relay_batch: int = 500
     consumer_max_deliver: int = 5
     consumer_ack_wait_seconds: float = 30.0
     consumer_backoff_seconds: list[float] = [0.5, 2.0, 5.0, 15.0, 30.0]
-    consumer_batch: int = 50
+    consumer_batch: int = 100
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> ServiceSettings:
