@@ -49,9 +49,10 @@ class Puller:
         return self
 
     async def stop(self) -> None:
-        if self._sub is not None:
-            await self._sub.unsubscribe()
-            self._sub = None
+        """Drop the subscription; bounded, since it may run while the connection is failing."""
+        sub, self._sub = self._sub, None
+        if sub is not None:
+            await asyncio.wait_for(sub.unsubscribe(), 2.0)
 
     async def fetch(self) -> list[Msg]:
         """What has arrived, else what arrives within `expires`; [] if nothing did."""

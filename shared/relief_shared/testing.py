@@ -2,12 +2,17 @@
 
 Load with `-p relief_shared.testing`. Databases: SQLite always; PostgreSQL too when
 RELIEF_TEST_POSTGRES_URL names a reachable server (a fresh database per test, dropped after).
+A test still running after `TEST_DEADLINE_SECONDS` has every asyncio task's stack printed and
+its tasks cancelled: a hang becomes a failure that says where it waited, not a stuck CI run.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
+import sys
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -22,6 +27,31 @@ from relief_shared.migrate import upgrade
 
 T = TypeVar("T")
 POSTGRES_ENV = "RELIEF_TEST_POSTGRES_URL"
+TEST_DEADLINE_SECONDS = 240.0
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    timer = threading.Timer(TEST_DEADLINE_SECONDS, _unstick, args=(item.nodeid,))
+    timer.daemon = True
+    timer.start()
+    try:
+        return (yield)
+    finally:
+        timer.cancel()
+
+
+def _unstick(nodeid: str) -> None:
+    loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop) and o.is_running()]
+    print(f"\n{nodeid} still running after {TEST_DEADLINE_SECONDS}s; its tasks:", file=sys.stderr, flush=True)
+    for loop in loops:
+        loop.call_soon_threadsafe(_dump_and_cancel, loop)
+
+
+def _dump_and_cancel(loop: asyncio.AbstractEventLoop) -> None:
+    for task in asyncio.all_tasks(loop):
+        task.print_stack(file=sys.stderr)
+        task.cancel()
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 15.0, interval: float = 0.05,
