@@ -1,9 +1,11 @@
 """Chain benchmark: emergency cases from intake to `paid` through the embedded stack.
 
-Prints cases/s and p50/p99 intake->paid latency for a burst (throughput) and for a fixed
-arrival rate, and the same numbers for a bare JetStream publish->consume round trip on this
-machine as the floor. A scripted approver approves each task as soon as `approval.requested`
-is seen. Numbers, not assertions: run with `make bench` (BENCH_ARGS="--cases 500 --rates 50,100").
+Prints cases/s and p50/p99 intake->paid latency for bursts (throughput: N cases submitted at
+once, 32 at a time, timed from the first submission to the last payment) and for fixed arrival
+rates (latency under a steady load, `--rate-seconds` long each), and the same numbers for a bare
+JetStream publish->consume round trip on this machine as the floor. A scripted approver
+approves each task as soon as `approval.requested` is seen. Numbers, not assertions: run with
+`make bench` (BENCH_ARGS="--bursts 500 --rates 50,100").
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import time
 from pathlib import Path
 
 import nats
-from nats.js.api import StorageType
+from nats.js.api import AckPolicy, ConsumerConfig, StorageType
+from relief_shared.pull import Puller
 from relief_shared.samples import SAMPLE_ORG_UNIT as ORG
 from relief_shared.samples import fire_case
 from relief_shared.stack import Stack
@@ -129,13 +132,14 @@ async def floor(url: str, count: int) -> None:
     nc = await nats.connect(url)
     js = nc.jetstream()
     await js.add_stream(name="BENCH", subjects=["bench.>"], storage=StorageType.FILE)
-    sub = await js.pull_subscribe("bench.rt", durable="bench")
+    await js.add_consumer("BENCH", ConsumerConfig(durable_name="bench", ack_policy=AckPolicy.EXPLICIT))
+    puller = await Puller(nc, "BENCH", "bench", batch=100).start()  # the suite's own consumer path
     latencies: list[float] = []
     t0 = time.perf_counter()
 
     async def consume() -> None:
         while len(latencies) < count:
-            for msg in await sub.fetch(100, timeout=5):
+            for msg in await puller.fetch():
                 latencies.append(time.perf_counter() - float(msg.data))
                 await msg.ack()
 
@@ -156,18 +160,20 @@ async def main(args: argparse.Namespace) -> None:
             await floor(stack.nats.url, args.floor_messages)
             async with Chain(stack) as chain:
                 await chain.run("warm-up", 20, None, args.timeout)
-                await chain.run(f"chain burst ({args.cases} cases)", args.cases, None, args.timeout)
+                for cases in (int(n) for n in args.bursts.split(",")):
+                    await chain.run(f"chain burst ({cases} cases)", cases, None, args.timeout)
                 for rate in (float(r) for r in args.rates.split(",")):
-                    await chain.run(f"chain at {rate:g} cases/s offered", args.rate_cases, rate, args.timeout)
+                    cases = max(50, round(rate * args.rate_seconds))
+                    await chain.run(f"chain at {rate:g} cases/s offered", cases, rate, args.timeout)
         finally:
             await asyncio.to_thread(stack.stop)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", type=int, default=300)
-    parser.add_argument("--rates", default="10,20,100", help="offered arrival rates, cases/s, comma-separated")
-    parser.add_argument("--rate-cases", type=int, default=300)
+    parser.add_argument("--bursts", default="300,1000", help="burst sizes, comma-separated")
+    parser.add_argument("--rates", default="10,100,200,300", help="offered arrival rates, cases/s, comma-separated")
+    parser.add_argument("--rate-seconds", type=float, default=10.0, help="how long each offered rate lasts")
     parser.add_argument("--floor-messages", type=int, default=5000)
     parser.add_argument("--timeout", type=float, default=180.0)
     asyncio.run(main(parser.parse_args()))

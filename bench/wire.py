@@ -35,18 +35,26 @@ class Connections:
                    f"Content-Length: {len(payload)}\r\n{head}\r\n").encode() + payload
         conn = await self.idle.get()
         try:
-            if conn is None:
-                conn = await asyncio.open_connection(self.host, self.port)
-            reader, writer = conn
-            writer.write(request)
-            status, response = await _read_response(reader)
+            if conn is not None:
+                try:
+                    return await self._exchange(conn, request)
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    conn[1].close()  # the server closed it while idle (keep-alive timeout): once more, afresh
+            conn = await asyncio.open_connection(self.host, self.port)
+            return await self._exchange(conn, request)
         except BaseException:
             if conn is not None:
                 conn[1].close()
-            self.idle.put_nowait(None)
+            conn = None
             raise
-        self.idle.put_nowait(conn)
-        return status, response
+        finally:
+            self.idle.put_nowait(conn)
+
+    @staticmethod
+    async def _exchange(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes) -> tuple[int, Any]:
+        reader, writer = conn
+        writer.write(request)
+        return await _read_response(reader)
 
     async def close(self) -> None:
         while not self.idle.empty():
