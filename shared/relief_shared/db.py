@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timezone
@@ -82,7 +83,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     sa_url = make_url(url).set(drivername=f"sqlite+{sqlite.DRIVER}")
     if sa_url.database and sa_url.database != ":memory:":
         Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(sa_url, connect_args={"timeout": 60}, **kwargs)
+    # The busy timeout holds the whole event loop, and only another process (an operator's shell)
+    # can hold a service's write lock: wait a little, then fail the transaction as transient.
+    engine = create_async_engine(sa_url, connect_args={"timeout": 5}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_conn: Any, _: Any) -> None:
@@ -91,7 +94,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA busy_timeout=5000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
@@ -103,8 +106,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+@functools.cache
 def insert_if_absent(dialect: str, table: Table):
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: `rowcount` 0 means it was there."""
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: `rowcount` 0 means it was there.
+    Built once per table and dialect: building a statement costs more than running it."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

@@ -35,13 +35,12 @@ async def on_benefit_calculated(event: Envelope, uow: UnitOfWork, *, packs: Regi
                                 calendar: WorkingCalendar) -> None:
     """Store the case's route and open its first task; a payload that cannot be routed is parked."""
     approval = _new_approval(event, packs)
-    if await store.exists(uow.conn, approval.case_id):
-        raise Poison(f"case {approval.case_id} is already routed; re-routing a recalculated case is not supported")
     try:
         approval.start(calendar)
     except CalendarDataMissing as exc:
         raise Poison(str(exc)) from exc
-    await store.add(uow.conn, approval)
+    if not await store.add_unless_routed(uow.conn, approval):
+        raise Poison(f"case {approval.case_id} is already routed; re-routing a recalculated case is not supported")
     uow.record(*_envelopes(approval, approval.events, cause=event))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approval.domain import Approval, NoOpenTask, Payee, Person, Task, TaskOpened
 from approval.policy import Route, StepPlan
-from relief_shared.db import UtcDateTime, new_metadata
+from relief_shared.db import UtcDateTime, insert_if_absent, new_metadata
 from relief_shared.money import Money
 from relief_shared.plumbing import Plumbing
 
@@ -57,8 +57,6 @@ tasks = Table(
 )
 
 
-_exists = select(approvals.c.case_id).where(approvals.c.case_id == bindparam("b_case_id"))
-_insert_approval = insert(approvals)
 _insert_task = insert(tasks)
 _select_approval = select(approvals).where(approvals.c.case_id == bindparam("b_case_id"))
 _select_tasks = select(tasks).where(tasks.c.case_id == bindparam("b_case_id")).order_by(tasks.c.opened_at)
@@ -73,12 +71,9 @@ class InboxItem:
     ceiling: Money
 
 
-async def exists(conn: AsyncConnection, case_id: str) -> bool:
-    return await conn.scalar(_exists, {"b_case_id": case_id}) is not None
-
-
-async def add(conn: AsyncConnection, approval: Approval) -> None:
-    await conn.execute(_insert_approval, dict(
+async def add_unless_routed(conn: AsyncConnection, approval: Approval) -> bool:
+    """Insert the approval and its tasks; False (nothing written) if the case has one already."""
+    result = await conn.execute(insert_if_absent(conn.dialect.name, approvals), dict(
         case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit, type=approval.type,
         ceiling_fen=approval.ceiling.fen, amount_fen=_fen(approval.amount),
         payee_id_number=approval.payee.id_number, payee_name=approval.payee.name,
@@ -86,8 +81,11 @@ async def add(conn: AsyncConnection, approval: Approval) -> None:
         route=json.dumps(_route_json(approval.route), ensure_ascii=False), status=approval.status,
         received_at=approval.received_at, correlation_id=approval.correlation_id,
     ))
+    if result.rowcount != 1:
+        return False
     if approval.tasks:
         await conn.execute(_insert_task, [_task_row(task, approval.region) for task in approval.tasks])
+    return True
 
 
 async def get(conn: AsyncConnection, case_id: str) -> Approval | None:

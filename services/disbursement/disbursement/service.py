@@ -59,9 +59,8 @@ def _approved_payment(event: Envelope, terms: PaymentTerms) -> Payment:
 async def schedule_payment(event: Envelope, uow: UnitOfWork, terms: PaymentTerms) -> Payment | None:
     """One payment per approval: a second case.approved for the same task creates nothing."""
     payment = _approved_payment(event, terms)
-    if await store.exists_for_approval(uow.conn, payment.case_id, payment.task_id):
+    if not await store.add_unless_scheduled(uow.conn, payment, _now()):
         return None
-    await store.add(uow.conn, payment, _now())
     rules = [CHANNEL_RULE] + ([DEADLINE_RULE] if payment.due else [])
     uow.record(_event("payment.scheduled", payment, cause=event, channel=payment.channel,
                       due=payment.due.isoformat() if payment.due else None, rules=rules))
@@ -72,21 +71,18 @@ async def release_in_flight(uow: UnitOfWork) -> int:
     return await store.release_in_flight(uow.conn, _now())
 
 
-async def due_payments(uow: UnitOfWork, limit: int) -> list[str]:
-    return await store.due_ids(uow.conn, _now(), limit)
+async def due_payments(uow: UnitOfWork, limit: int) -> list[Payment]:
+    return await store.due(uow.conn, _now(), limit)
 
 
-async def take(uow: UnitOfWork, payment_id: str, lease: timedelta) -> Payment | None:
-    """Claim the payment's next step; a scheduled one becomes `sent` and says so.
+async def take(uow: UnitOfWork, payment: Payment, lease: timedelta) -> Payment | None:
+    """Claim the due payment's next step; a scheduled one becomes `sent` and says so.
 
     Returns the payment as it was before the claim (its status tells the caller whether the
-    bank may already have it), or None when there is nothing to do or another worker has it.
+    bank may already have it), or None when another worker took it first.
     """
-    payment = await store.get(uow.conn, payment_id)
-    if payment is None or payment.status in SETTLED:
-        return None
     now = _now()
-    if not await store.claim(uow.conn, payment, now, now + lease):
+    if payment.status in SETTLED or not await store.claim(uow.conn, payment, now, now + lease):
         return None
     if payment.status == SCHEDULED:
         uow.record(_event("payment.sent", payment, bank_reference=payment.bank_reference))

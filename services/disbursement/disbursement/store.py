@@ -13,7 +13,7 @@ from sqlalchemy import (BigInteger, Column, Date, Index, Integer, String, Table,
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from disbursement.domain import IN_FLIGHT, PAID, SCHEDULED, SENT, UNKNOWN, Payee, Payment
-from relief_shared.db import UtcDateTime, new_metadata
+from relief_shared.db import UtcDateTime, insert_if_absent, new_metadata
 from relief_shared.money import Money
 from relief_shared.plumbing import Plumbing
 
@@ -47,10 +47,8 @@ payments = Table(
 )
 p = payments.c
 
-_exists = select(p.id).where(p.case_id == bindparam("b_case_id"), p.task_id == bindparam("b_task_id"))
-_insert = insert(payments)
 _select = select(payments).where(p.id == bindparam("b_id"))
-_due = (select(p.id).where(or_(p.status == SCHEDULED, and_(p.status.in_(IN_FLIGHT), p.next_attempt_at <= bindparam("b_now"))))
+_due = (select(payments).where(or_(p.status == SCHEDULED, and_(p.status.in_(IN_FLIGHT), p.next_attempt_at <= bindparam("b_now"))))
         .order_by(p.created_at).limit(bindparam("b_limit")))
 _claim_scheduled = (update(payments).where(p.id == bindparam("b_id"), p.status == SCHEDULED)
                     .values(attempts=p.attempts + 1))
@@ -67,17 +65,15 @@ def _payment(row) -> Payment:  # noqa: ANN001 - a Row
                    correlation_id=row.correlation_id, paid_at=row.paid_at)
 
 
-async def exists_for_approval(conn: AsyncConnection, case_id: str, task_id: str) -> bool:
-    return bool(await conn.scalar(_exists, {"b_case_id": case_id, "b_task_id": task_id}))
-
-
-async def add(conn: AsyncConnection, payment: Payment, now: datetime) -> None:
-    await conn.execute(_insert, dict(
+async def add_unless_scheduled(conn: AsyncConnection, payment: Payment, now: datetime) -> bool:
+    """Insert the payment; False (nothing written) if its approval already has one."""
+    result = await conn.execute(insert_if_absent(conn.dialect.name, payments), dict(
         id=payment.id, case_id=payment.case_id, task_id=payment.task_id, region=payment.region,
         org_unit=payment.org_unit, amount_fen=payment.amount.fen, channel=payment.channel, status=payment.status,
         payee_name=payment.payee.name, payee_id_number=payment.payee.id_number, due=payment.due,
         attempts=payment.attempts, correlation_id=payment.correlation_id, created_at=now,
     ))
+    return result.rowcount == 1
 
 
 async def get(conn: AsyncConnection, payment_id: str) -> Payment | None:
@@ -85,9 +81,9 @@ async def get(conn: AsyncConnection, payment_id: str) -> Payment | None:
     return _payment(row) if row else None
 
 
-async def due_ids(conn: AsyncConnection, now: datetime, limit: int) -> list[str]:
+async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[Payment]:
     """Scheduled payments, and in-flight ones whose lease or back-off has run out."""
-    return list(await conn.scalars(_due, {"b_now": now, "b_limit": limit}))
+    return [_payment(row) for row in await conn.execute(_due, {"b_now": now, "b_limit": limit})]
 
 
 async def claim(conn: AsyncConnection, payment: Payment, now: datetime, lease_until: datetime) -> bool:

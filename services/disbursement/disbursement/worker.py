@@ -72,7 +72,7 @@ class PaymentWorker:
         lease = timedelta(seconds=self.t.lease_seconds)
         async with self.db.uow() as uow:
             due = await service.due_payments(uow, self.t.batch)
-            taken = [p for p in [await service.take(uow, payment_id, lease) for payment_id in due] if p]
+            taken = [p for p in [await service.take(uow, payment, lease) for payment in due] if p]
             await uow.commit()
         calls = {asyncio.ensure_future(self._pay(p)): p for p in taken}
         try:
