@@ -49,8 +49,8 @@ class OutboxRelay:
         await self.bus.wait_ready()
         while True:
             try:
-                while await self.publish_pending():
-                    pass
+                while await self.publish_pending() >= self.batch:
+                    pass  # a full round: more may be waiting; otherwise a commit's signal wakes us
             except asyncio.CancelledError:
                 raise
             except Exception:
