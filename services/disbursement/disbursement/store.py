@@ -47,7 +47,6 @@ payments = Table(
 )
 p = payments.c
 
-_select = select(payments).where(p.id == bindparam("b_id"))
 _due = (select(payments).where(or_(p.status == SCHEDULED, and_(p.status.in_(IN_FLIGHT), p.next_attempt_at <= bindparam("b_now"))))
         .order_by(p.created_at).limit(bindparam("b_limit")))
 _claim_scheduled = (update(payments).where(p.id == bindparam("b_id"), p.status == SCHEDULED)
@@ -74,11 +73,6 @@ async def add_unless_scheduled(conn: AsyncConnection, payment: Payment, now: dat
         attempts=payment.attempts, correlation_id=payment.correlation_id, created_at=now,
     ))
     return result.rowcount == 1
-
-
-async def get(conn: AsyncConnection, payment_id: str) -> Payment | None:
-    row = (await conn.execute(_select, {"b_id": payment_id})).first()
-    return _payment(row) if row else None
 
 
 async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[Payment]:
