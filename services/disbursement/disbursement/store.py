@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (BigInteger, Column, Date, Index, Integer, String, Table, Text,
-                        UniqueConstraint, and_, bindparam, func, insert, or_, select, update)
+                        UniqueConstraint, and_, bindparam, func, or_, select, update)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from disbursement.domain import IN_FLIGHT, PAID, SCHEDULED, SENT, UNKNOWN, Payee, Payment
