@@ -58,8 +58,13 @@ tasks = Table(
 
 
 _insert_task = insert(tasks)
-_select_approval = select(approvals).where(approvals.c.case_id == bindparam("b_case_id"))
-_select_tasks = select(tasks).where(tasks.c.case_id == bindparam("b_case_id")).order_by(tasks.c.opened_at)
+# The approval and its tasks in one query: one row per task (an approval has at least one).
+_TASK = "task_"
+_select_approval = (
+    select(approvals, *(column.label(_TASK + column.name) for column in tasks.c))
+    .join(tasks, tasks.c.case_id == approvals.c.case_id, isouter=True)
+    .where(approvals.c.case_id == bindparam("b_case_id")).order_by(tasks.c.opened_at)
+)
 _decide_task = update(tasks).where(tasks.c.id == bindparam("b_id"), tasks.c.status == "open")
 _update_approval = update(approvals).where(approvals.c.case_id == bindparam("b_case_id"))
 
@@ -89,17 +94,18 @@ async def add_unless_routed(conn: AsyncConnection, approval: Approval) -> bool:
 
 
 async def get(conn: AsyncConnection, case_id: str) -> Approval | None:
-    row = (await conn.execute(_select_approval, {"b_case_id": case_id})).mappings().first()
-    if row is None:
+    rows = (await conn.execute(_select_approval, {"b_case_id": case_id})).mappings().all()
+    if not rows:
         return None
-    rows = await conn.execute(_select_tasks, {"b_case_id": case_id})
+    row = rows[0]
     return Approval(
         case_id=row["case_id"], region=row["region"], org_unit=row["org_unit"], type=row["type"],
         ceiling=Money(row["ceiling_fen"]), payee=Payee(row["payee_id_number"], row["payee_name"]),
         accepted_by=Person(row["accepted_by_id"], row["accepted_by_name"]),
         route=_route(json.loads(row["route"])), received_at=row["received_at"],
         status=row["status"], amount=_money(row["amount_fen"]), correlation_id=row["correlation_id"],
-        tasks=[_task(t) for t in rows.mappings()],
+        tasks=[_task({name[len(_TASK):]: value for name, value in r.items() if name.startswith(_TASK)})
+               for r in rows if r[_TASK + "id"] is not None],
     )
 
 
