@@ -13,7 +13,8 @@ from relief_shared.runtime import Runtime, ServiceSpec, create_app
 
 def start(runtime: Runtime) -> None:
     settings: Settings = runtime.settings  # type: ignore[assignment]
-    runtime.extras["bank"] = SimulatedBank(settings.bank_path, settings.bank.mode)
+    runtime.extras["bank"] = bank = SimulatedBank(settings.bank_path, settings.bank.mode)
+    bank.steer(script=settings.bank.script)
     runtime.extras["payments_due"] = asyncio.Event()
 
 

@@ -12,6 +12,7 @@ class BankSettings(BaseModel):
     """The simulated bank: `DISBURSEMENT_BANK__MODE=timeout` and so on."""
 
     mode: BankMode = "succeed"
+    script: list[BankMode] = []  # modes for the first calls, before `mode` answers every call
     path: Path | None = None  # default: <data_dir>/bank-simulator.sqlite
     timeout_seconds: float = 10.0  # a call that takes longer counts as a timeout
 

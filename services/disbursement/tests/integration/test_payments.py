@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import nats
 import pytest
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
@@ -222,3 +223,23 @@ async def test_access_rules(suite: Suite) -> None:
         token = issue("a-real-production-secret-of-enough-length", sub="ops-1", name="运维", roles=["ops"], region="fuxin-haizhou")
         r = await app.client.get("/v1/bank-simulator", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 404  # no steering the bank in production
+
+
+async def test_a_hanging_bank_call_holds_back_no_other_payment_of_its_round(suite: Suite) -> None:
+    async with suite.running() as app:  # creates the stream and the consumer
+        pass
+    nc = await nats.connect(suite.nats_url)
+    for case_id in ("case-h1", "case-h2"):  # waiting together, so they are paid in one round
+        event = approved(case_id)
+        await nc.jetstream().publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
+    await nc.close()
+    async with suite.running(bank=BankSettings(script=["hang"], timeout_seconds=3)) as app:
+
+        async def one_paid_one_waiting() -> list[str]:
+            statuses = sorted([(await app.payments(c))[0]["status"] for c in ("case-h1", "case-h2")])
+            return statuses if statuses == ["paid", "sent"] else []
+
+        await eventually(one_paid_one_waiting, timeout=2.5, message="the other payment paid while one hangs")
+        for case_id in ("case-h1", "case-h2"):  # the hung one: no answer, asked again, paid once
+            payment = await app.settled(case_id)
+            assert await suite.bookings(payment["id"]) == 1
