@@ -23,7 +23,6 @@ class Connections:
     def __init__(self, base_url: str, size: int = 16):
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.size = size
         self.idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = asyncio.Queue()
         for _ in range(size):
             self.idle.put_nowait(None)  # opened on first use
