@@ -101,11 +101,6 @@ class SimulatedBank:
         """Every transfer the bank has answered, booked or refused, oldest first."""
         return self._rows(self._connection(), "", ())
 
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,6 @@ STATUS_AFTER = {
     "case.rejected": "rejected", "payment.scheduled": "paying", "payment.sent": "paying", "payment.paid": "paid",
 }
 OWN_EVENTS = ("case.received", "case.classified")
-STATUSES_BELOW = {status: tuple(s for s, r in STATUS_RANK.items() if r < rank) for status, rank in STATUS_RANK.items()}
 PAYMENT_FIELDS = ("payment_id", "amount", "channel", "due", "paid_at", "bank_reference", "reason")
 VIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "case.classified": ("classification",),
