@@ -22,10 +22,11 @@ from relief_shared import logs, problems
 from relief_shared.auth import Principal, require
 from relief_shared.bus import Bus
 from relief_shared.calendar import WorkingCalendar
-from relief_shared.db import Database, create_engine
+from relief_shared.db import Database, UnitOfWork, create_engine
 from relief_shared.inbox import Consumer, ConsumerPolicy, Subscription
-from relief_shared.outbox import OutboxRelay, outbox_writer
+from relief_shared.outbox import OutboxRelay
 from relief_shared.plumbing import Plumbing
+from relief_shared.problems import DomainProblems
 from relief_shared.regions import RegionPacks
 from relief_shared.settings import ServiceSettings
 
@@ -56,6 +57,8 @@ class ServiceSpec:
     subscriptions: Callable[[Runtime], list[Subscription]] = lambda _: []
     background: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
     on_start: Callable[[Runtime], None] | None = None
+    unit_of_work: type[UnitOfWork] = UnitOfWork
+    problems: DomainProblems = field(default_factory=dict)
     version: str = "0.1.0"
 
 
@@ -63,7 +66,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logs.configure(spec.name, settings.log_level)
-        db = Database(create_engine(settings.database_url), outbox_writer(spec.plumbing.outbox))
+        db = Database(create_engine(settings.database_url), spec.plumbing, spec.unit_of_work)
         bus = Bus(settings.nats_url, spec.name)
         runtime = Runtime(settings, db, bus, spec.plumbing, RegionPacks.load(), WorkingCalendar.load())
         if spec.on_start:
@@ -72,7 +75,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         bus.start()
         policy = ConsumerPolicy(settings.consumer_max_deliver, settings.consumer_ack_wait_seconds,
                                 tuple(settings.consumer_backoff_seconds), settings.consumer_batch)
-        relay = OutboxRelay(db, spec.plumbing.outbox, bus,
+        relay = OutboxRelay(db, bus,
                             poll_seconds=settings.relay_poll_seconds, batch=settings.relay_batch)
         work = [relay.run, db.checkpoint_forever]
         work += [Consumer(bus, db, spec.plumbing, sub, policy).run for sub in spec.subscriptions(runtime)]
@@ -90,7 +93,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.spec = spec
-    problems.install(app)
+    problems.install(app, spec.problems)
     app.include_router(health_router())
     app.include_router(ops_router())
     for router in spec.routers:

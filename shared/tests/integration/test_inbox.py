@@ -5,13 +5,13 @@ import asyncio
 from relief_shared.inbox import Consumer, ConsumerPolicy, Poison, Subscription
 from relief_shared.testing import eventually
 
-from .conftest import Harness, record_effect, sample_event
+from .conftest import Harness, record_effect, sample_event, plumbing_consumer
 
 FAST = ConsumerPolicy(max_deliver=3, ack_wait_seconds=1.0, backoff_seconds=(0.1, 0.1, 0.1), batch=10)
 
 
 def consumer(h: Harness, handler=record_effect, cls=Consumer) -> Consumer:  # noqa: ANN001
-    return cls(h.bus, h.db, h.plumbing, Subscription("test-consumer", "RELIEF", ["relief.case.>"], handler), FAST)
+    return cls(h.bus, h.db, h.plumbing, Subscription(plumbing_consumer(), handler), FAST)
 
 
 async def publish(h: Harness, event) -> None:  # noqa: ANN001
@@ -59,7 +59,7 @@ async def test_poison_message_is_parked_with_its_reason(harness: Harness) -> Non
     c = consumer(harness, refuse)
     await run_until(harness, c, lambda: _parked(harness, 2), "two messages parked")
     reasons = sorted(p.reason for p in await harness.parked())
-    assert reasons[0].startswith("invalid envelope")
+    assert reasons[0].startswith("invalid message: not JSON")
     assert reasons[1] == "poison: household.members missing"
     assert await harness.effects() == 0
 
@@ -165,7 +165,7 @@ async def test_a_batch_handler_gets_each_new_event_once_and_a_failing_batch_is_r
 
     first, bad = sample_event("case-a"), sample_event("case-bad")
     c = Consumer(harness.bus, harness.db, harness.plumbing,
-                 Subscription("test-batches", "RELIEF", ["relief.case.>"], fold, takes_batches=True), FAST)
+                 Subscription(plumbing_consumer("test-batches"), fold, takes_batches=True), FAST)
     assert await c.apply(first) is True and await c.apply(first) is False  # one event, as a batch of one
     for event in (first, sample_event("case-b"), sample_event("case-c"), bad):
         await publish(harness, event)
