@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import MetaData, select, text
 
 from relief_shared import logs, problems
@@ -114,15 +115,36 @@ async def _supervised(work: Callable[[], Awaitable[None]]) -> None:
             await asyncio.sleep(1)
 
 
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+class ParkedMessage(BaseModel):
+    id: int
+    consumer: str
+    event_id: str | None
+    region: str | None
+    subject: str
+    payload: str | None = Field(None, description="only for role ops: it may hold personal data")
+    reason: str
+    deliveries: int
+    parked_at: str
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz")
+    @router.get("/healthz", response_model=Health)
     async def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 
-    @router.get("/readyz")
+    @router.get("/readyz", response_model=Readiness, responses={503: {"description": "a dependency is down"}})
     async def readyz(request: Request) -> JSONResponse:
         """The database answers and NATS is connected with its streams in place."""
         runtime: Runtime = request.app.state.runtime
@@ -143,7 +165,7 @@ def health_router() -> APIRouter:
 def ops_router() -> APIRouter:
     router = APIRouter(prefix="/v1/ops", tags=["ops"])
 
-    @router.get("/parked-messages")
+    @router.get("/parked-messages", response_model=list[ParkedMessage], response_model_exclude_unset=True)
     async def parked_messages(request: Request,
                               principal: Annotated[Principal, Depends(require("ops", "auditor"))]) -> list[dict]:
         """Messages this service gave up on in the caller's region, newest first, with the reason:

@@ -176,3 +176,12 @@ def parse_event(raw: bytes) -> Any:
     from relief_shared.contract import REGISTRY
 
     return REGISTRY.parse(raw)
+
+
+def message_validator(asyncapi: dict[str, Any], message_key: str) -> Any:
+    """A JSON Schema validator for one message of an AsyncAPI document (its envelope payload,
+    with the document's `#/components/...` references resolved)."""
+    import jsonschema
+
+    schema = {"$ref": f"#/components/messages/{message_key}/payload", "components": asyncapi["components"]}
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
