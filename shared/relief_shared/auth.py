@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from relief_shared.problems import Forbidden, Unauthorized
@@ -79,13 +80,18 @@ def issue(secret: str, *, sub: str, name: str, roles: list[str], region: str,
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-async def principal_from(request: Request) -> Principal:
-    """Async on purpose, as every dependency here: FastAPI runs a plain `def` in a thread."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+_bearer = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="JWT",
+                     description="HS256 JWT with the claims of contract.md (sub, name, roles, region, org_unit, "
+                                 "department, exp, iat)")
+
+
+async def principal_from(request: Request,
+                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    """Async on purpose, as every dependency here: FastAPI runs a plain `def` in a thread. The
+    `HTTPBearer` dependency declares the scheme in each service's OpenAPI document."""
+    if credentials is None or not credentials.credentials:
         raise Unauthorized("missing bearer token")
-    return decode(token, request.app.state.runtime.settings.jwt_secret)
+    return decode(credentials.credentials, request.app.state.runtime.settings.jwt_secret)
 
 
 def require(*roles: str) -> Callable[..., Awaitable[Principal]]:

@@ -55,11 +55,12 @@ class Forbidden(Problem):
     status, type, title = 403, "forbidden", "Forbidden"
 
 
-def problem_response(status: int, type_: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem_response(status: int, type_: str, title: str, detail: str, headers: Mapping[str, str] | None = None,
+                     **extra: Any) -> JSONResponse:
     body = {"type": TYPE_BASE + type_, "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -121,11 +122,39 @@ def install(app: FastAPI, domain: DomainProblems | None = None) -> None:
                                 "a concurrent request changed the same record first; retry (with the same "
                                 "Idempotency-Key to receive the first request's result)")
 
-    @app.exception_handler(Exception)
-    async def _fault(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return problem_response(500, "server-fault", "Server fault", "the server failed; nothing was changed")
+    app.add_middleware(ServerFaults)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(exc.status_code, "http-error", str(exc.detail), str(exc.detail))
+        # keeps the exception's headers: a 405 names the methods that are allowed (`Allow`)
+        return problem_response(exc.status_code, "http-error", str(exc.detail), str(exc.detail), headers=exc.headers)
+
+
+class ServerFaults:
+    """Any exception no handler took becomes a 500 problem document, and the connection stays
+    open: Starlette's own last-resort handler answers too but then re-raises, and the server
+    drops the client's keep-alive connection. Pure ASGI (no per-request task), innermost of the
+    user middleware, so the problem and domain handlers have had their turn."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error")
+            if started:
+                raise  # too late for a problem document: the response is half sent
+            response = problem_response(500, "server-fault", "Server fault", "the server failed; nothing was changed")
+            await response(scope, receive, send)

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import MetaData, text
 
-from relief_shared import logs, ops, problems
+from relief_shared import logs, openapi, ops, problems
 from relief_shared.bus import Bus
 from relief_shared.calendar import WorkingCalendar
 from relief_shared.db import Database, UnitOfWork, create_engine
@@ -97,6 +97,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.spec = spec
     problems.install(app, spec.problems)
+    openapi.install(app)
     app.include_router(health_router())
     app.include_router(ops.router())
     for router in spec.routers:
