@@ -6,6 +6,7 @@ error raised anywhere in a use case becomes its problem here, in one place.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,11 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://relief.example/problems/"
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 class Problem(Exception):
@@ -54,10 +57,11 @@ class Forbidden(Problem):
     status, type, title = 403, "forbidden", "Forbidden"
 
 
-def problem_response(status: int, type_: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem_response(status: int, type_: str, title: str, detail: str, *,
+                     headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": TYPE_BASE + type_, "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {**({"WWW-Authenticate": "Bearer"} if status == 401 else {}), **(headers or {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -94,5 +98,16 @@ def install(app: FastAPI) -> None:
         return problem_response(500, "server-fault", "Server fault", "the server failed; nothing was changed")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(exc.status_code, "http-error", str(exc.detail), str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})  # those HTTP requires with some statuses, e.g. `Allow` with a 405
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed(request)
+        return problem_response(exc.status_code, "http-error", str(exc.detail), str(exc.detail), headers=headers)
+
+
+def _allowed(request: Request) -> str:
+    """Every method the path takes: Starlette's own `Allow` names only the first route matching
+    the path, and GET and POST on `/v1/cases` are two routes."""
+    routes = request.app.router.routes
+    return ", ".join(m for m in _METHODS
+                     if any(r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes))
