@@ -24,6 +24,7 @@ from relief_shared.bus import Bus
 from relief_shared.calendar import WorkingCalendar
 from relief_shared.db import Database, create_engine
 from relief_shared.inbox import Consumer, ConsumerPolicy, Subscription
+from relief_shared.limits import BodyLimit
 from relief_shared.outbox import OutboxRelay, outbox_writer
 from relief_shared.plumbing import Plumbing
 from relief_shared.regions import RegionPacks
@@ -90,6 +91,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.spec = spec
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     problems.install(app)
     app.include_router(health_router())
     app.include_router(ops_router())
