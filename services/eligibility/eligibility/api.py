@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -13,7 +14,7 @@ from relief_shared.calendar import SHANGHAI
 from relief_shared.problems import NotFound
 from relief_shared.runtime import RuntimeDep
 
-from eligibility import service, store
+from eligibility import intake_rules, service, store
 from eligibility.domain import STATUS_RANK
 from eligibility.schemas import CaseCreated, CaseIn
 
@@ -30,6 +31,7 @@ async def submit_case(body: CaseIn, clerk: Clerk, runtime: RuntimeDep,
     """Accept one request (window, 12345 hotline, active discovery). The case then moves through
     the chain asynchronously; poll `GET /v1/cases/{case_id}`. Send `Idempotency-Key` to retry safely."""
     service.check_jurisdiction(body, clerk, runtime.packs)
+    intake_rules.check(body, today=datetime.now(SHANGHAI).date())
     request = body.model_dump(mode="json")
     scope = f"cases:{clerk.sub}"
     body_hash = idempotency.request_hash(request) if idempotency_key else ""
