@@ -49,7 +49,8 @@ class BankSimulatorState(BaseModel):
 
 
 @router.get("/payments")
-async def list_payments(runtime: RuntimeDep, principal: Staff, case_id: str | None = None) -> list[PaymentView]:
+async def list_payments(runtime: RuntimeDep, principal: Staff,
+                        case_id: Annotated[str | None, Query(max_length=64)] = None) -> list[PaymentView]:
     """The instalments of a case (or of the caller's region), oldest first."""
     async with runtime.db.engine.connect() as conn:
         if case_id is not None:
@@ -60,7 +61,8 @@ async def list_payments(runtime: RuntimeDep, principal: Staff, case_id: str | No
 
 
 @router.get("/ledger/paid-this-year")
-async def paid_this_year(runtime: RuntimeDep, principal: Staff, id_number: Annotated[str, Query(min_length=1)],
+async def paid_this_year(runtime: RuntimeDep, principal: Staff,
+                         id_number: Annotated[str, Query(pattern=r"^[0-9]{17}[0-9X]$")],
                          year: Annotated[int, Query(ge=2000, le=2100)]) -> PaidThisYear:
     """What the caller's region paid to the person in a calendar year (Asia/Shanghai), for LF-CAP."""
     start, end = (datetime.combine(date(y, 1, 1), time(), SHANGHAI).astimezone(timezone.utc) for y in (year, year + 1))

@@ -64,10 +64,11 @@ async def get_case(case_id: str, reader: CaseReader, runtime: RuntimeDep) -> dic
 
 
 @router.get("/v1/cases")
-async def list_cases(reader: CaseReader, runtime: RuntimeDep, region: str | None = None,
-                     org_unit: str | None = None,
+async def list_cases(reader: CaseReader, runtime: RuntimeDep,
+                     region: Annotated[str | None, Query(max_length=64)] = None,
+                     org_unit: Annotated[str | None, Query(max_length=128)] = None,
                      status: Literal[tuple(STATUS_RANK)] | None = None,  # type: ignore[valid-type]
-                     page: Annotated[int, Query(ge=1)] = 1) -> dict:
+                     page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> dict:
     """Paged list for window staff, newest first, within the caller's region."""
     region = region or reader.region
     reader.require_region(region)
