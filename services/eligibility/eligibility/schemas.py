@@ -5,23 +5,24 @@ whole body is valid. The shape is checked here (strict booleans, enums and dates
 neither negative nor absurd, bounded lists and strings); rules that need "today" or compare
 fields live in `intake_rules`.
 
-Why these bounds: the body travels on in `case.received` and again in `case.classified`, each
-a NATS message that the broker refuses above its max payload (1 MiB by default). Serialised
-with pydantic, a character costs at most 4 bytes (UTF-8; control characters other than line
-breaks and tabs are refused, those cost 2 as escapes), so the largest accepted body gives:
+Why these bounds: what a request says travels on in events (`case.received`, `case.classified`:
+the body, or facts taken from it), each a NATS message that the broker refuses above its max
+payload (1 MiB by default). Serialised with pydantic, a character costs at most 4 bytes (UTF-8;
+control characters other than line breaks and tabs are refused, those cost 2 as escapes), so
+the largest accepted body, serialised whole, is:
 
     events    10 x (2,000-character description x 4 B + ~100 B of kind, date, keys) ~  81 KB
     members   30 x (100-character name x 4 B + ~190 B of ID number, dates, flags)  ~  18 KB
     expenses  50 x ~110 B (category, amount, two dates)                            ~   6 KB
-    needs, applicant, org unit, consent, envelope (ids, times, who accepted it)    ~   1 KB
+    needs, applicant, org unit, consent                                            ~   1 KB
                                                                                    ---------
-    one event at most                                                              ~ 105 KB
+                                                                                   ~ 105 KB
 
-a tenth of the max payload (measured: 104 KB, see the unit tests). On the wire the same body is
-~105 KB as UTF-8 and ~150 KB with Chinese text written as ASCII escapes (6 B a character,
-Python's `json.dumps` default), both under the 256 KiB request limit (`relief_shared.limits`)
-that refuses anything bigger before it is parsed; so even a field bound raised by mistake
-could not push an event past the broker's limit.
+and no event built from it is bigger than that plus its envelope (under 1 KB): a tenth of the
+max payload (measured in the tests). On the wire the same body is ~105 KB as UTF-8 and ~150 KB with its
+Chinese text as ASCII escapes (6 B a character, Python's `json.dumps` default), both under the
+256 KiB request limit (`relief_shared.limits`) that refuses anything bigger before it is
+parsed; so even a field bound raised by mistake could not push an event past the broker's limit.
 """
 from __future__ import annotations
 

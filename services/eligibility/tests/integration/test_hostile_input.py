@@ -2,6 +2,7 @@
 4xx naming the field, and nothing reaches the case list, the tables or the JetStream stream."""
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,6 @@ from eligibility.settings import Settings
 from eligibility.store import cases, plumbing
 from nats.aio.client import Client
 from relief_shared.calendar import SHANGHAI
-from relief_shared.events import Envelope
 from relief_shared.testing import eventually, migrated, serving, staff_token
 from sqlalchemy import func, select
 
@@ -50,7 +50,7 @@ class Window:
 
         async def classified_in_stream() -> bool:
             last = await self.nc.jetstream().get_last_msg("RELIEF", "relief.case.classified")
-            return Envelope.from_bytes(last.data).case_id == case_id
+            return json.loads(last.data)["case_id"] == case_id
 
         await eventually(classified_in_stream, message=f"case.classified of {case_id} in the stream")
         return case_id
