@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := -e 'shared[test]' -e services/eligibility -e services/benefit-calc -e services/approval \
             -e services/means-check -e services/disbursement
 
-.PHONY: install run test demo bench clean
+.PHONY: install run test demo bench contract clean
 
 $(STAMP): constraints.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "relief needs Python 3.11+, found " + sys.version.split()[0]'
@@ -27,6 +27,9 @@ test: install  ## the whole suite; add PostgreSQL with RELIEF_TEST_POSTGRES_URL=
 
 demo: install  ## with `make run` going in another terminal
 	$(BIN)/python deploy/demo.py
+
+contract: install  ## regenerate docs/asyncapi.json, docs/events.md and the released schema snapshot
+	$(BIN)/python -m relief_shared.contract --root .
 
 bench: install
 	$(BIN)/python bench/chain.py $(BENCH_ARGS)

@@ -15,7 +15,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from relief_shared.events import STREAMS
+from relief_shared.contract import STREAMS
 
 log = logging.getLogger(__name__)
 

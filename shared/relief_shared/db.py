@@ -11,7 +11,7 @@ fsync) run in a thread every second instead of inside a commit, where they would
 loop. `synchronous=NORMAL`: a killed process loses nothing, a power cut may lose the last
 commits; production runs on PostgreSQL. PostgreSQL is used as it is: pooled connections, no
 lock.
-Only `commit()` commits, and it writes the outbox rows first.
+Only `UnitOfWork.commit()` commits, and it writes the outbox rows first.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import DateTime, MetaData, Table, event
 from sqlalchemy.engine import make_url
@@ -30,7 +30,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.types import TypeDecorator
 
 from relief_shared import sqlite
-from relief_shared.events import Envelope
+from relief_shared.contract import Envelope
+from relief_shared.idempotency import IdempotencyKeys
+from relief_shared.outbox import write_outbox
+
+if TYPE_CHECKING:
+    from relief_shared.plumbing import Plumbing
 
 WRITE = "relief_write"
 BACKSTOP_CHECKPOINT_PAGES = 10_000  # SQLite's own checkpoint at commit, should the background one not run
@@ -118,26 +123,37 @@ def insert_if_absent(dialect: str, table: Table):
 
 
 class UnitOfWork:
-    """`async with uow_factory() as uow:` … `uow.record(event)` … `await uow.commit()`.
+    """One transaction of a use case: `async with uow:` … `uow.record(event)` … `await uow.commit()`.
 
     Leaving the block without commit rolls back: nothing half-done, no event without its state.
+    A service's store subclasses it and hangs its repositories on it in `bind` (`uow.cases`),
+    so a use case never sees a connection and can be unit-tested with an in-memory double.
+    Built by `Database.uow()` for writing or `Database.reading()` for a read, which takes no
+    write lock and can never commit.
     """
 
-    def __init__(self, db: Database, outbox_writer: Callable[..., Any], on_commit: Callable[[], None]):
+    def __init__(self, db: Database, *, writing: bool = True):
         self._db = db
-        self._write_outbox = outbox_writer
-        self._on_commit = on_commit
+        self._writing_mode = writing
         self._events: list[Envelope] = []
         self._after_commit: list[Callable[[], None]] = []
         self.conn: AsyncConnection
 
-    async def __aenter__(self) -> UnitOfWork:
-        self._writing = self._db.writing()
-        self.conn = await self._writing.__aenter__()
+    def bind(self, conn: AsyncConnection) -> None:
+        """Hang the repositories on the unit of work; the plumbing's own are always there."""
+
+    async def __aenter__(self) -> Self:
+        if self._writing_mode:
+            self._scope = self._db.writing()
+        else:
+            self._scope = self._db.reading_connection()
+        self.conn = await self._scope.__aenter__()
+        self.idempotency = IdempotencyKeys(self.conn, self._db.plumbing.idempotency)
+        self.bind(self.conn)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._writing.__aexit__(None, None, None)
+        await self._scope.__aexit__(None, None, None)
 
     def record(self, *events: Envelope) -> None:
         self._events.extend(events)
@@ -147,29 +163,41 @@ class UnitOfWork:
         self._after_commit.append(callback)
 
     async def commit(self) -> None:
+        if not self._writing_mode:
+            raise RuntimeError("a reading unit of work cannot commit")
         events, self._events = self._events, []
         if events:
-            await self._write_outbox(self.conn, events)
+            await write_outbox(self.conn, self._db.plumbing.outbox, events)
         await self.conn.commit()
         if events:
-            self._on_commit()  # wakes the relay: only when there is something for it
+            self._db.outbox_signal.set()  # wakes the relay: only when there is something for it
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
 
 
 class Database:
-    """The service's engine plus a factory of units of work bound to its outbox."""
+    """The service's engine, its plumbing tables, and a factory of its units of work."""
 
-    def __init__(self, engine: AsyncEngine, outbox_writer: Callable[..., Any]):
+    def __init__(self, engine: AsyncEngine, plumbing: Plumbing, unit_of_work: type[UnitOfWork] = UnitOfWork):
         self.engine = engine
+        self.plumbing = plumbing
         self.outbox_signal = asyncio.Event()
-        self._outbox_writer = outbox_writer
+        self._unit_of_work = unit_of_work
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._writer: AsyncConnection | None = None
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self, self._outbox_writer, self.outbox_signal.set)
+        return self._unit_of_work(self)
+
+    def reading(self) -> UnitOfWork:
+        return self._unit_of_work(self, writing=False)
+
+    @contextlib.asynccontextmanager
+    async def reading_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection for reads beside the writer (WAL), rolled back at the end."""
+        async with self.engine.connect() as conn:
+            yield conn
 
     @contextlib.asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -43,3 +44,42 @@ async def remember(conn: AsyncConnection, table: Table, scope: str, key: str, bo
         scope=_scope(scope), key=key, request_hash=body_hash, status_code=status,
         response=json.dumps(response, default=str), created_at=datetime.now(timezone.utc),
     ))
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A POST that carried an `Idempotency-Key`: who sent it (the scope), the key, the body."""
+
+    scope: str
+    key: str
+    body_hash: str
+
+    @classmethod
+    def of(cls, scope: str, key: str | None, body: Any) -> IdempotentRequest | None:
+        return None if key is None else cls(scope, key, request_hash(body))
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any
+
+
+class IdempotencyKeys:
+    """The repository of answered requests, on every unit of work as `uow.idempotency`; the
+    use case that creates something records its reply in its own transaction."""
+
+    def __init__(self, conn: AsyncConnection, table: Table):
+        self.conn, self.table = conn, table
+
+    async def replay(self, request: IdempotentRequest | None) -> Reply | None:
+        """The first reply to this key; None if new (or no key); Conflict if the body differs."""
+        if request is None:
+            return None
+        earlier = await replay(self.conn, self.table, request.scope, request.key, request.body_hash)
+        return Reply(*earlier) if earlier else None
+
+    async def remember(self, request: IdempotentRequest | None, reply: Reply) -> None:
+        if request is not None:
+            await remember(self.conn, self.table, request.scope, request.key, request.body_hash,
+                           reply.status, reply.body)

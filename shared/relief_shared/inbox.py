@@ -1,8 +1,12 @@
 """Durable, idempotent JetStream consumers.
 
 Ack rules, in order:
-- the envelope does not parse, or the handler raises `Poison`: park the message with the
-  reason, then `term` it (a bad message is never retried forever, and never silently dropped);
+- the bytes are not a registered, valid event (`REGISTRY.parse`: bad JSON, unknown type or
+  version, a payload that does not validate against its model), or the handler raises
+  `Poison`: park the message with the reason, then `term` it (a bad message is never retried
+  forever, and never silently dropped);
+- a registered event this consumer does not read (another version of a type it reads, published
+  beside it after a breaking change): `ack`, no effect;
 - the event id is already in the inbox for this consumer: `ack`, no second effect;
 - the handler succeeds: the inbox row commits in the same transaction as the effect and its
   outgoing events, and only then `ack`;
@@ -21,6 +25,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timezone
 
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -28,16 +33,16 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from relief_shared.bus import Bus
+from relief_shared.contract import REGISTRY, ConsumerSpec, Envelope, InvalidMessage
 from relief_shared.db import Database, UnitOfWork, insert_if_absent
-from relief_shared.events import Envelope
 from relief_shared.logs import bind_event
 from relief_shared.plumbing import Plumbing
 from relief_shared.pull import ConsumerGone, Puller
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
-BatchHandler = Callable[[Sequence[Envelope], UnitOfWork], Awaitable[None]]
+Handler = Callable[[Envelope[Any], UnitOfWork], Awaitable[None]]
+BatchHandler = Callable[[Sequence[Envelope[Any]], UnitOfWork], Awaitable[None]]
 
 
 class Poison(Exception):
@@ -46,14 +51,18 @@ class Poison(Exception):
 
 @dataclass(frozen=True)
 class Subscription:
-    """`handler` takes one event, or with `takes_batches` the list of a batch's new events at once
-    (in delivery order; a failing batch is retried one event at a time, so it may get one)."""
+    """A declared consumer (the contract's `ConsumerSpec`) bound to the service's use case.
 
-    durable: str
-    stream: str
-    subjects: Sequence[str]
+    `handler` takes one typed event, or with `takes_batches` the list of a batch's new events at
+    once (in delivery order; a failing batch is retried one event at a time, so it may get one)."""
+
+    spec: ConsumerSpec
     handler: Handler | BatchHandler
     takes_batches: bool = False
+
+    @property
+    def durable(self) -> str:
+        return self.spec.durable
 
 
 @dataclass(frozen=True)
@@ -76,10 +85,10 @@ class Consumer:
     async def ensure(self) -> None:
         js = await self.bus.wait_ready()
         await js.add_consumer(
-            self.sub.stream,
+            self.sub.spec.stream,
             ConsumerConfig(
                 durable_name=self.sub.durable,
-                filter_subjects=list(self.sub.subjects),
+                filter_subjects=self.sub.spec.subjects,
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
                 ack_wait=self.policy.ack_wait_seconds,
@@ -96,7 +105,7 @@ class Consumer:
                 try:
                     if puller is None:
                         await self.ensure()
-                        puller = await Puller(self.bus.nc, self.sub.stream, self.sub.durable,
+                        puller = await Puller(self.bus.nc, self.sub.spec.stream, self.sub.durable,
                                               batch=self.policy.batch).start()
                     msgs = await puller.fetch()
                     failures = 0
@@ -122,10 +131,9 @@ class Consumer:
             return
         parsed = []
         for msg in msgs:
-            try:
-                parsed.append((msg, Envelope.from_bytes(msg.data)))
-            except Exception as exc:
-                await self._park(msg, None, f"invalid envelope: {exc}", _delivery(msg))
+            event = await self._parse(msg)
+            if event is not None:
+                parsed.append((msg, event))
         try:
             async with self.db.uow() as uow:
                 await self._apply_in(uow, [event for _, event in parsed])
@@ -141,10 +149,8 @@ class Consumer:
 
     async def handle(self, msg) -> None:  # noqa: ANN001 - nats Msg
         delivery = _delivery(msg)
-        try:
-            event = Envelope.from_bytes(msg.data)
-        except Exception as exc:
-            await self._park(msg, None, f"invalid envelope: {exc}", delivery)
+        event = await self._parse(msg)
+        if event is None:
             return
         with bind_event(event):
             try:
@@ -165,7 +171,20 @@ class Consumer:
             if applied:
                 log.debug("applied %s", event.type)
 
-    async def apply(self, event: Envelope) -> bool:
+    async def _parse(self, msg) -> Envelope[Any] | None:  # noqa: ANN001
+        """The message as a typed event this consumer reads; None when it was parked or skipped."""
+        try:
+            event = REGISTRY.parse(msg.data)
+        except InvalidMessage as exc:
+            await self._park(msg, None, f"invalid message: {exc.reason}", _delivery(msg),
+                             event_id=exc.event_id, region=exc.region)
+            return None
+        if not self.sub.spec.accepts(event):
+            await self.acknowledge(msg)  # another version of a type we read: not ours to apply
+            return None
+        return event
+
+    async def apply(self, event: Envelope[Any]) -> bool:
         """Run the handler in one transaction with the inbox row; False if seen before."""
         async with self.db.uow() as uow:
             if not await self._apply_in(uow, [event]):
@@ -176,7 +195,7 @@ class Consumer:
                 return False  # a concurrent delivery committed first: its effect stands alone
         return True
 
-    async def _apply_in(self, uow: UnitOfWork, events: list[Envelope]) -> int:
+    async def _apply_in(self, uow: UnitOfWork, events: list[Envelope[Any]]) -> int:
         """Claim the events' inbox rows and run the handler for those not seen before."""
         if not events:
             return 0
@@ -200,12 +219,13 @@ class Consumer:
     async def acknowledge(self, msg) -> None:  # noqa: ANN001
         await _quietly(msg.ack())
 
-    async def _park(self, msg, event: Envelope | None, reason: str, delivery: int) -> None:  # noqa: ANN001
+    async def _park(self, msg, event: Envelope[Any] | None, reason: str, delivery: int, *,  # noqa: ANN001
+                    event_id: str | None = None, region: str | None = None) -> None:
         log.error("parking message on %s for %s: %s", msg.subject, self.sub.durable, reason)
         async with self.db.uow() as uow:
             await uow.conn.execute(insert(self.plumbing.parked).values(
-                consumer=self.sub.durable, event_id=event.id if event else None,
-                region=event.region if event else None, subject=msg.subject,
+                consumer=self.sub.durable, event_id=event.id if event else event_id,
+                region=event.region if event else region, subject=msg.subject,
                 payload=msg.data.decode("utf-8", "replace"), reason=reason[:2000],
                 deliveries=delivery, parked_at=_now(),
             ))

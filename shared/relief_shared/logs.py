@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from relief_shared.events import Envelope
+    from relief_shared.contract import Envelope
 
 _context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("relief_log_context", default={})
 

@@ -9,40 +9,45 @@ case's events never overtake each other; different cases go concurrently.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from relief_shared.bus import Bus
-from relief_shared.db import Database
-from relief_shared.events import Envelope
+from relief_shared.contract import REGISTRY, Envelope
+
+if TYPE_CHECKING:
+    from relief_shared.bus import Bus
+    from relief_shared.db import Database
 
 log = logging.getLogger(__name__)
 
 
-def outbox_writer(table: Table):
-    statement = insert(table)
+@functools.cache
+def _insert(table: Table) -> Any:
+    return insert(table)
 
-    async def write(conn: AsyncConnection, events: Sequence[Envelope]) -> None:
-        now = datetime.now(timezone.utc)
-        await conn.execute(
-            statement,
-            [
-                {"event_id": e.id, "subject": e.subject, "case_id": e.case_id,
-                 "payload": e.model_dump_json(), "created_at": now}
-                for e in events
-            ],
-        )
 
-    return write
+async def write_outbox(conn: AsyncConnection, table: Table, events: Sequence[Envelope[Any]]) -> None:
+    """The events as outbox rows, in the caller's transaction. Only registered payloads get
+    here: whatever is published is in the contract."""
+    now = datetime.now(timezone.utc)
+    for e in events:
+        REGISTRY.spec_of(e.data)
+    await conn.execute(_insert(table), [
+        {"event_id": e.id, "subject": e.subject, "case_id": e.case_id, "payload": e.model_dump_json(),
+         "created_at": now}
+        for e in events
+    ])
 
 
 class OutboxRelay:
-    def __init__(self, db: Database, table: Table, bus: Bus, *, poll_seconds: float = 0.25, batch: int = 200):
-        self.db, self.table, self.bus, self.signal = db, table, bus, db.outbox_signal
+    def __init__(self, db: Database, bus: Bus, *, poll_seconds: float = 0.25, batch: int = 200):
+        self.db, self.table, self.bus, self.signal = db, db.plumbing.outbox, bus, db.outbox_signal
         self.poll_seconds, self.batch = poll_seconds, batch
 
     async def run(self) -> None:

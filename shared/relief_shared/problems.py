@@ -70,10 +70,42 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or ".".join(str(p) for p in loc)
 
 
-def install(app: FastAPI) -> None:
+DomainProblems = Mapping[type[Exception], type[Problem]]
+"""A service's domain errors and the problem each becomes: the one place it is decided."""
+
+
+def from_domain(exc: Exception, mapping: DomainProblems) -> Problem | None:
+    """The problem for a domain error (by its class or a base class); its message is the detail,
+    and an `errors` list or a `rule` attribute on the error travel with it."""
+    for cls in type(exc).__mro__:
+        if cls in mapping:
+            problem = mapping[cls](str(exc), errors=getattr(exc, "errors", None))
+            rule = getattr(exc, "rule", None)
+            if rule:
+                problem.extra["rule"] = rule
+            return problem
+    return None
+
+
+def respond(exc: Problem) -> JSONResponse:
+    return problem_response(exc.status, exc.type, exc.title, exc.detail, errors=exc.errors, **exc.extra)
+
+
+def install(app: FastAPI, domain: DomainProblems | None = None) -> None:
+    mapping = dict(domain or {})
+
+    async def _domain(_: Request, exc: Exception) -> JSONResponse:
+        problem = from_domain(exc, mapping)
+        if problem is None:  # cannot happen: registered only for the mapping's classes
+            raise exc
+        return respond(problem)
+
+    for error_class in mapping:
+        app.add_exception_handler(error_class, _domain)
+
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.type, exc.title, exc.detail, errors=exc.errors, **exc.extra)
+        return respond(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

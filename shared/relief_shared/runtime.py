@@ -16,17 +16,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import MetaData, select, text
 
 from relief_shared import logs, problems
 from relief_shared.auth import Principal, require
 from relief_shared.bus import Bus
 from relief_shared.calendar import WorkingCalendar
-from relief_shared.db import Database, create_engine
+from relief_shared.db import Database, UnitOfWork, create_engine
 from relief_shared.inbox import Consumer, ConsumerPolicy, Subscription
 from relief_shared.limits import BodyLimit
-from relief_shared.outbox import OutboxRelay, outbox_writer
+from relief_shared.outbox import OutboxRelay
 from relief_shared.plumbing import Plumbing
+from relief_shared.problems import DomainProblems
 from relief_shared.regions import RegionPacks
 from relief_shared.settings import ServiceSettings
 
@@ -57,6 +59,8 @@ class ServiceSpec:
     subscriptions: Callable[[Runtime], list[Subscription]] = lambda _: []
     background: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
     on_start: Callable[[Runtime], None] | None = None
+    unit_of_work: type[UnitOfWork] = UnitOfWork
+    problems: DomainProblems = field(default_factory=dict)
     version: str = "0.1.0"
 
 
@@ -64,7 +68,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logs.configure(spec.name, settings.log_level)
-        db = Database(create_engine(settings.database_url), outbox_writer(spec.plumbing.outbox))
+        db = Database(create_engine(settings.database_url), spec.plumbing, spec.unit_of_work)
         bus = Bus(settings.nats_url, spec.name)
         runtime = Runtime(settings, db, bus, spec.plumbing, RegionPacks.load(), WorkingCalendar.load())
         if spec.on_start:
@@ -73,7 +77,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         bus.start()
         policy = ConsumerPolicy(settings.consumer_max_deliver, settings.consumer_ack_wait_seconds,
                                 tuple(settings.consumer_backoff_seconds), settings.consumer_batch)
-        relay = OutboxRelay(db, spec.plumbing.outbox, bus,
+        relay = OutboxRelay(db, bus,
                             poll_seconds=settings.relay_poll_seconds, batch=settings.relay_batch)
         work = [relay.run, db.checkpoint_forever]
         work += [Consumer(bus, db, spec.plumbing, sub, policy).run for sub in spec.subscriptions(runtime)]
@@ -92,7 +96,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.spec = spec
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    problems.install(app)
+    problems.install(app, spec.problems)
     app.include_router(health_router())
     app.include_router(ops_router())
     for router in spec.routers:
@@ -113,15 +117,36 @@ async def _supervised(work: Callable[[], Awaitable[None]]) -> None:
             await asyncio.sleep(1)
 
 
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+class ParkedMessage(BaseModel):
+    id: int
+    consumer: str
+    event_id: str | None
+    region: str | None
+    subject: str
+    payload: str | None = Field(None, description="only for role ops: it may hold personal data")
+    reason: str
+    deliveries: int
+    parked_at: str
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz")
+    @router.get("/healthz", response_model=Health)
     async def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 
-    @router.get("/readyz")
+    @router.get("/readyz", response_model=Readiness, responses={503: {"description": "a dependency is down"}})
     async def readyz(request: Request) -> JSONResponse:
         """The database answers and NATS is connected with its streams in place."""
         runtime: Runtime = request.app.state.runtime
@@ -142,7 +167,7 @@ def health_router() -> APIRouter:
 def ops_router() -> APIRouter:
     router = APIRouter(prefix="/v1/ops", tags=["ops"])
 
-    @router.get("/parked-messages")
+    @router.get("/parked-messages", response_model=list[ParkedMessage], response_model_exclude_unset=True)
     async def parked_messages(request: Request,
                               principal: Annotated[Principal, Depends(require("ops", "auditor"))]) -> list[dict]:
         """Messages this service gave up on in the caller's region, newest first, with the reason:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from decimal import Decimal
 
 import httpx
@@ -124,3 +125,42 @@ async def test_every_service_publishes_health_readiness_and_openapi(stack: Stack
             assert (await client.get(f"{base}/healthz")).json() == {"status": "ok"}
             assert (await client.get(f"{base}/readyz")).status_code == 200
             assert (await client.get(f"{base}/openapi.json")).json()["info"]["title"] == f"relief {service.name}"
+
+
+async def test_every_message_on_the_broker_matches_the_served_asyncapi_document(stack: Stack) -> None:
+    """Runs after the chain tests of this module: every message they caused, read back from the
+    streams, is a documented message that validates against its schema, and only the
+    allow-listed types carry an ID number."""
+    import re
+
+    import nats
+    from relief_shared.contract import STREAMS
+    from relief_shared.testing import message_validator
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        doc = (await client.get(f"{stack.url('eligibility')}/asyncapi.json")).json()
+    messages = doc["components"]["messages"]
+    id_number = re.compile(r"\b\d{17}[\dX]\b")
+    nc = await nats.connect(stack.nats.url)
+    seen: dict[str, int] = {}
+    try:
+        js = nc.jetstream()
+        for stream in STREAMS:
+            info = await js.stream_info(stream)
+            if not info.state.messages:
+                continue
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                msg = await js.get_msg(stream, seq)
+                envelope = json.loads(msg.data)
+                key = f"{envelope['type']}.v{envelope['version']}"
+                assert key in messages, f"{key} on {msg.subject} is not documented"
+                assert msg.subject == doc["channels"][envelope["type"]]["address"]
+                assert msg.headers and msg.headers.get("Nats-Msg-Id") == envelope["id"]
+                message_validator(doc, key).validate(envelope)
+                if "x-id-number-allowed" not in messages[key]:
+                    assert not id_number.search(msg.data.decode()), f"{key} carries an ID number"
+                seen[key] = seen.get(key, 0) + 1
+    finally:
+        await nc.close()
+    assert {"case.received.v1", "case.classified.v1", "benefit.calculated.v1", "case.approved.v1",
+            "payment.paid.v1"} <= set(seen), seen

@@ -1,23 +1,27 @@
+"""approval's HTTP door: the inbox, decisions, the approval record. Routes parse, call one use
+case, and leave errors to the mapping below."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from approval import domain, payloads, service, store
+from approval import domain, service
 from relief_shared.auth import STAFF_ROLES, Principal, require
+from relief_shared.idempotency import IdempotentRequest
 from relief_shared.money import Yuan
-from relief_shared.problems import Conflict, Forbidden, NotFound, Problem, Unprocessable
+from relief_shared.problems import Conflict, DomainProblems, Forbidden, NotFound, Unprocessable
 from relief_shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["approval"])
 Staff = Annotated[Principal, Depends(require(*STAFF_ROLES))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
+CaseId = Annotated[str, Path(max_length=64)]
 
-PROBLEMS: dict[type[domain.DomainError], type[Problem]] = {
+PROBLEMS: DomainProblems = {
     domain.NoSuchCase: NotFound,
     domain.NoSuchStep: NotFound,
     domain.NoOpenTask: Conflict,
@@ -37,47 +41,78 @@ class DecisionIn(BaseModel):
     comment: str = Field("", max_length=2000)
 
 
-@router.get("/tasks")
-async def list_tasks(runtime: RuntimeDep, principal: Staff) -> list[dict]:
+class PersonOut(BaseModel):
+    id: str
+    name: str
+
+
+class TaskOut(BaseModel):
+    id: str
+    case_id: str
+    step: str
+    role: str
+    org_unit: str
+    due: str | None = Field(description="ISO 8601, Asia/Shanghai; null where the step has no deadline")
+    amount_ceiling: str
+    type: str
+    opened_at: str
+
+
+class DecisionOut(BaseModel):
+    case_id: str
+    task_id: str
+    step: str
+    decision: str
+    amount: str | None
+    comment: str
+    decided_by: PersonOut | None
+    decided_at: str | None
+    status: str
+    open_steps: list[str]
+
+
+class RouteOut(BaseModel):
+    rules: list[str]
+    skipped: list[str]
+    sources: list[str]
+
+
+class ApprovalOut(BaseModel):
+    case_id: str
+    region: str
+    org_unit: str
+    type: str
+    status: str
+    amount_ceiling: str
+    amount: str | None
+    route: RouteOut
+    steps: list[dict[str, Any]]
+    deadlines: list[dict[str, Any]]
+    accepted_by: PersonOut | None
+    rules: list[str]
+
+
+@router.get("/tasks", response_model=list[TaskOut])
+async def list_tasks(runtime: RuntimeDep, principal: Staff) -> list[dict[str, Any]]:
     """The caller's inbox: open tasks for their roles, in their org unit (the district: its region)."""
-    async with runtime.db.engine.connect() as conn:
-        items = await store.open_tasks(conn, roles=list(principal.roles), region=principal.region,
-                                       org_unit=principal.org_unit)
-    return [payloads.inbox_item(item) for item in items]
+    return await service.inbox(principal, runtime.db.reading())
 
 
-@router.post("/cases/{case_id}/decisions", status_code=201)
-async def decide(case_id: str, body: DecisionIn, principal: Staff, runtime: RuntimeDep,
+@router.post("/cases/{case_id}/decisions", status_code=201, response_model=DecisionOut)
+async def decide(case_id: CaseId, body: DecisionIn, principal: Staff, runtime: RuntimeDep,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Approve or reject the open task of `step`. The case's handler, and anyone who acted on
     another step of the case, may not decide (DT-SOD, 409). An amount above the ceiling is 422:
     more than the ceiling needs case-by-case deliberation."""
     actor = domain.Actor(principal.sub, principal.name, frozenset(principal.roles), principal.region,
                          principal.org_unit)
-    cmd = service.Decide(case_id, body.step, body.decision, body.amount, body.comment, actor,
-                         idempotency_key, body.model_dump(mode="json"))
-    try:
-        async with runtime.db.uow() as uow:
-            status, response = await service.decide(cmd, uow, calendar=runtime.calendar,
-                                                    now=datetime.now(timezone.utc))
-    except domain.DomainError as exc:
-        raise _problem(exc) from exc
-    return JSONResponse(response, status_code=status)
+    request = IdempotentRequest.of(f"decisions:{case_id}:{principal.sub}", idempotency_key, body.model_dump(mode="json"))
+    cmd = service.Decide(case_id, body.step, body.decision, body.amount, body.comment, actor, request)
+    reply = await service.decide(cmd, runtime.db.uow(), calendar=runtime.calendar, now=datetime.now(timezone.utc))
+    return JSONResponse(reply.body, status_code=reply.status)
 
 
-@router.get("/approvals/{case_id}")
-async def get_approval(case_id: str, runtime: RuntimeDep, principal: Staff) -> dict:
+@router.get("/approvals/{case_id}", response_model=ApprovalOut)
+async def get_approval(case_id: CaseId, runtime: RuntimeDep, principal: Staff) -> dict[str, Any]:
     """The route with its rules and sources, each step with its actor, and the deadlines."""
-    async with runtime.db.engine.connect() as conn:
-        approval = await store.get(conn, case_id)
-    if approval is None:
-        raise NotFound(f"no approval for case {case_id}")
-    principal.require_region(approval.region)
-    return payloads.approval_view(approval, datetime.now(timezone.utc))
-
-
-def _problem(exc: domain.DomainError) -> Problem:
-    problem = PROBLEMS[type(exc)](str(exc))
-    if isinstance(exc, domain.DutyConflict):
-        problem.extra["rule"] = "DT-SOD"
-    return problem
+    return await service.approval_view(case_id, principal, runtime.db.reading(), datetime.now(timezone.utc))

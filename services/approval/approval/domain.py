@@ -38,6 +38,8 @@ class NotAllowed(DomainError):
 class DutyConflict(DomainError):
     """DT-SOD: this person may not decide this step of this case."""
 
+    rule = "DT-SOD"
+
 
 class AmountRefused(DomainError):
     pass

@@ -1,10 +1,12 @@
+"""approval's event door: the declared consumer bound to its use case."""
 from functools import partial
 
 from approval import service
+from relief_shared.contract.consumers import APPROVAL_CALCULATED
 from relief_shared.inbox import Subscription
 from relief_shared.runtime import Runtime
 
 
 def subscriptions(runtime: Runtime) -> list[Subscription]:
     handler = partial(service.on_benefit_calculated, packs=runtime.packs, calendar=runtime.calendar)
-    return [Subscription("approval-calculated", "RELIEF", ["relief.benefit.calculated"], handler)]
+    return [Subscription(APPROVAL_CALCULATED, handler)]

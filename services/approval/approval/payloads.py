@@ -1,7 +1,5 @@
-"""The JSON the service hands out: event payloads (docs/events.md) and API views (contract.md).
-
-Money leaves as a string, times leave in Asia/Shanghai with their offset.
-"""
+"""What the service hands out: typed event payloads (the contract registry) and API views
+(contract.md). Money leaves as a string, times leave in Asia/Shanghai with their offset."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,30 +7,38 @@ from datetime import datetime
 from approval import policy
 from approval.domain import Approval, CaseApproved, CaseRejected, Person, Task
 from approval.store import InboxItem
+from relief_shared import contract
 from relief_shared.calendar import SHANGHAI
+from relief_shared.contract import approval as contract_approval
+from relief_shared.contract.approval import ApprovalRequested, RouteSummary
 from relief_shared.money import Money
 
 SOD_RULE = "DT-SOD"
 
 
-def requested(approval: Approval, task: Task, by: dict) -> dict:
-    return {"task_id": task.id, "step": task.step, "role": task.role, "org_unit": task.org_unit,
-            "due": local(task.due), "amount_ceiling": str(approval.ceiling),
-            "route": route(approval), "by": by}
+def requested(approval: Approval, task: Task, by: contract.Actor) -> ApprovalRequested:
+    return ApprovalRequested(task_id=task.id, step=task.step, role=task.role, org_unit=task.org_unit,
+                             due=task.due.astimezone(SHANGHAI) if task.due else None,
+                             amount_ceiling=approval.ceiling, route=RouteSummary(**route(approval)), by=by)
 
 
-def approved(approval: Approval, event: CaseApproved, by: dict) -> dict:
+def approved(approval: Approval, event: CaseApproved, by: contract.Actor) -> contract_approval.CaseApproved:
     task = event.task
-    return {"task_id": task.id, "step": task.step, "amount": str(event.amount),
-            "approved_by": person(task.actor), "org_unit": approval.org_unit,
-            "payee": {"id_number": approval.payee.id_number, "name": approval.payee.name},
-            "rules": rules(approval), "comment": task.comment, "by": by}
+    return contract_approval.CaseApproved(
+        task_id=task.id, step=task.step, amount=event.amount, approved_by=actor(task.actor),
+        org_unit=approval.org_unit, payee=contract.Person(id_number=approval.payee.id_number, name=approval.payee.name),
+        rules=rules(approval), comment=task.comment, by=by)
 
 
-def rejected(approval: Approval, event: CaseRejected, by: dict) -> dict:
+def rejected(approval: Approval, event: CaseRejected, by: contract.Actor) -> contract_approval.CaseRejected:
     task = event.task
-    return {"task_id": task.id, "step": task.step, "rejected_by": person(task.actor),
-            "comment": task.comment, "rules": rules(approval), "by": by}
+    return contract_approval.CaseRejected(task_id=task.id, step=task.step, rejected_by=actor(task.actor),
+                                          comment=task.comment, rules=rules(approval), by=by)
+
+
+def actor(p: Person | None) -> contract.Actor:
+    assert p is not None, "a decided task has its actor"
+    return contract.Actor(id=p.id, name=p.name)
 
 
 def decision(approval: Approval, task: Task, decision_: str) -> dict:

@@ -1,22 +1,28 @@
-"""Use cases: route a calculated case, decide a step. Both doors (api, events) call these."""
+"""Use cases: route a calculated case, decide a step, read the inbox and an approval. Both doors
+(api, events) call these; each opens and commits its own unit of work, except the event-driven
+one, which runs inside the inbox's transaction (the inbox row must commit with its effect)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from approval import payloads, policy, store
-from approval.domain import Actor, Approval, CaseApproved, CaseRejected, Event, NoSuchCase, Payee, Person, TaskOpened
+from approval import payloads, policy
+from approval.domain import (Actor, Approval, CaseApproved, CaseRejected, Event, NoSuchCase, Payee, Person,
+                             TaskOpened)
 from approval.policy import Route
-from relief_shared import idempotency
+from approval.store import UnitOfWork
+from relief_shared.auth import Principal
 from relief_shared.calendar import CalendarDataMissing, WorkingCalendar
-from relief_shared.db import UnitOfWork
-from relief_shared.events import Envelope
+from relief_shared.contract import Envelope, system
+from relief_shared.contract.benefit import BenefitCalculated
+from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.inbox import Poison
-from relief_shared.money import Money, from_wire
+from relief_shared.money import Money
 from relief_shared.regions import MissingParameter, RegionPack, RegionPacks, UnknownRegion
 
 SOURCE = "approval"
-SYSTEM = {"id": "system:approval", "name": "approval"}
+SYSTEM = system(SOURCE)
 
 
 @dataclass(frozen=True)
@@ -27,62 +33,71 @@ class Decide:
     amount: Money | None
     comment: str
     actor: Actor
-    idempotency_key: str | None = None
-    body: dict | None = None
+    request: IdempotentRequest | None = None
 
 
-async def on_benefit_calculated(event: Envelope, uow: UnitOfWork, *, packs: RegionPacks,
+async def on_benefit_calculated(event: Envelope[BenefitCalculated], uow: UnitOfWork, *, packs: RegionPacks,
                                 calendar: WorkingCalendar) -> None:
-    """Store the case's route and open its first task; a payload that cannot be routed is parked."""
+    """Store the case's route and open its first task; a case that cannot be routed is parked."""
     approval = _new_approval(event, packs)
     try:
         approval.start(calendar)
     except CalendarDataMissing as exc:
         raise Poison(str(exc)) from exc
-    if not await store.add_unless_routed(uow.conn, approval):
+    if not await uow.approvals.add_unless_routed(approval):
         raise Poison(f"case {approval.case_id} is already routed; re-routing a recalculated case is not supported")
     uow.record(*_envelopes(approval, approval.events, cause=event))
 
 
-async def decide(cmd: Decide, uow: UnitOfWork, *, calendar: WorkingCalendar, now: datetime) -> tuple[int, dict]:
+async def decide(cmd: Decide, uow: UnitOfWork, *, calendar: WorkingCalendar, now: datetime) -> Reply:
     """One decision on one step, its events and its idempotency key in one transaction."""
-    scope = f"decisions:{cmd.case_id}:{cmd.actor.id}"
-    body_hash = idempotency.request_hash(cmd.body) if cmd.idempotency_key else ""
-    table = store.plumbing.idempotency
-    if cmd.idempotency_key:
-        replayed = await idempotency.replay(uow.conn, table, scope, cmd.idempotency_key, body_hash)
-        if replayed:
-            return replayed
-    approval = await store.get(uow.conn, cmd.case_id)
+    async with uow:
+        earlier = await uow.idempotency.replay(cmd.request)
+        if earlier:
+            return earlier
+        approval = await uow.approvals.get(cmd.case_id, region=cmd.actor.region)
+        if approval is None:
+            raise NoSuchCase(f"no approval for case {cmd.case_id} in region {cmd.actor.region}")
+        task = approval.decide(cmd.actor, cmd.step, cmd.decision, cmd.amount, cmd.comment, now=now,
+                               calendar=calendar)
+        await uow.approvals.save_decision(approval, task)
+        uow.record(*_envelopes(approval, approval.events, by=payloads.actor(cmd.actor.person)))
+        reply = Reply(201, payloads.decision(approval, task, cmd.decision))
+        await uow.idempotency.remember(cmd.request, reply)
+        await uow.commit()
+    return reply
+
+
+async def inbox(principal: Principal, uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The caller's open tasks: their roles, their org unit (the district: its whole region)."""
+    async with uow:
+        items = await uow.approvals.open_tasks(roles=list(principal.roles), region=principal.region,
+                                               org_unit=principal.org_unit)
+    return [payloads.inbox_item(item) for item in items]
+
+
+async def approval_view(case_id: str, principal: Principal, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+    async with uow:
+        approval = await uow.approvals.get(case_id, region=principal.region)
     if approval is None:
-        raise NoSuchCase(f"no approval for case {cmd.case_id}")
-    task = approval.decide(cmd.actor, cmd.step, cmd.decision, cmd.amount, cmd.comment, now=now, calendar=calendar)
-    await store.save_decision(uow.conn, approval, task)
-    uow.record(*_envelopes(approval, approval.events, by=_by(cmd.actor.person)))
-    response = payloads.decision(approval, task, cmd.decision)
-    if cmd.idempotency_key:
-        await idempotency.remember(uow.conn, table, scope, cmd.idempotency_key, body_hash, 201, response)
-    await uow.commit()
-    return 201, response
+        raise NoSuchCase(f"no approval for case {case_id} in region {principal.region}")
+    return payloads.approval_view(approval, now)
 
 
-def _new_approval(event: Envelope, packs: RegionPacks) -> Approval:
+def _new_approval(event: Envelope[BenefitCalculated], packs: RegionPacks) -> Approval:
     data = event.data
+    if data.needs_deliberation:
+        raise Poison("the case needs case-by-case deliberation (DT-CASE), which is not supported yet")
     try:
-        ceiling = from_wire(data["ceiling"])
-        as_of = date.fromisoformat(data["as_of"])
-        applicant, accepted_by = data["applicant"], data["accepted_by"]
-        if data.get("needs_deliberation"):
-            raise Poison("the case needs case-by-case deliberation (DT-CASE), which is not supported yet")
-        route = _route(packs.get(event.region), data["type"], ceiling, as_of)
-        return Approval(
-            case_id=event.case_id, region=event.region, org_unit=str(data["org_unit"]), type=data["type"],
-            ceiling=ceiling, payee=Payee(str(applicant["id_number"]), str(applicant["name"])),
-            accepted_by=Person(str(accepted_by["id"]), str(accepted_by["name"])), route=route,
-            received_at=event.occurred_at, correlation_id=event.correlation_id,
-        )
-    except (KeyError, TypeError, ValueError, UnknownRegion, MissingParameter) as exc:
+        route = _route(packs.get(event.region), data.type, data.ceiling, data.as_of)
+    except (UnknownRegion, MissingParameter, ValueError) as exc:
         raise Poison(f"benefit.calculated cannot be routed: {exc!r}") from exc
+    return Approval(
+        case_id=event.case_id, region=event.region, org_unit=data.org_unit, type=data.type, ceiling=data.ceiling,
+        payee=Payee(data.applicant.id_number, data.applicant.name),
+        accepted_by=Person(data.accepted_by.id, data.accepted_by.name), route=route,
+        received_at=event.occurred_at, correlation_id=event.correlation_id,
+    )
 
 
 def _route(pack: RegionPack, case_type: str, ceiling: Money, as_of: date) -> Route:
@@ -98,22 +113,18 @@ def _route(pack: RegionPack, case_type: str, ceiling: Money, as_of: date) -> Rou
     raise ValueError(f"no approval route for case type {case_type!r}")
 
 
-def _envelopes(approval: Approval, events: list[Event], *, cause: Envelope | None = None,
-               by: dict | None = None) -> list[Envelope]:
-    def envelope(type_: str, data: dict) -> Envelope:
-        return Envelope.new(type_, case_id=approval.case_id, region=approval.region, source=SOURCE,
-                            data=data, cause=cause, correlation_id=approval.correlation_id)
-
+def _envelopes(approval: Approval, events: list[Event], *, cause: Envelope[Any] | None = None,
+               by: Any = None) -> list[Envelope[Any]]:
     out = []
     for event in events:
         if isinstance(event, TaskOpened):
-            out.append(envelope("approval.requested", payloads.requested(approval, event.task, SYSTEM)))
+            payload: Any = payloads.requested(approval, event.task, SYSTEM)
         elif isinstance(event, CaseApproved):
-            out.append(envelope("case.approved", payloads.approved(approval, event, by or SYSTEM)))
+            payload = payloads.approved(approval, event, by or SYSTEM)
         elif isinstance(event, CaseRejected):
-            out.append(envelope("case.rejected", payloads.rejected(approval, event, by or SYSTEM)))
+            payload = payloads.rejected(approval, event, by or SYSTEM)
+        else:
+            continue
+        out.append(Envelope.new(payload, case_id=approval.case_id, region=approval.region, source=SOURCE,
+                                cause=cause, correlation_id=approval.correlation_id))
     return out
-
-
-def _by(person: Person) -> dict:
-    return {"id": person.id, "name": person.name}

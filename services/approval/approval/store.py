@@ -1,4 +1,5 @@
-"""The approval's tables and the mapping between their rows and `domain.Approval`."""
+"""The approval's tables, the mapping between their rows and `domain.Approval`, and the
+repository its unit of work carries."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approval.domain import Approval, NoOpenTask, Payee, Person, Task, TaskOpened
 from approval.policy import Route, StepPlan
+from relief_shared import db
 from relief_shared.db import UtcDateTime, insert_if_absent, new_metadata
 from relief_shared.money import Money
 from relief_shared.plumbing import Plumbing
@@ -63,7 +65,8 @@ _TASK = "task_"
 _select_approval = (
     select(approvals, *(column.label(_TASK + column.name) for column in tasks.c))
     .join(tasks, tasks.c.case_id == approvals.c.case_id, isouter=True)
-    .where(approvals.c.case_id == bindparam("b_case_id")).order_by(tasks.c.opened_at)
+    .where(approvals.c.case_id == bindparam("b_case_id"), approvals.c.region == bindparam("b_region"))
+    .order_by(tasks.c.opened_at)
 )
 _decide_task = update(tasks).where(tasks.c.id == bindparam("b_id"), tasks.c.status == "open")
 _update_approval = update(approvals).where(approvals.c.case_id == bindparam("b_case_id"))
@@ -76,65 +79,76 @@ class InboxItem:
     ceiling: Money
 
 
-async def add_unless_routed(conn: AsyncConnection, approval: Approval) -> bool:
-    """Insert the approval and its tasks; False (nothing written) if the case has one already."""
-    result = await conn.execute(insert_if_absent(conn.dialect.name, approvals), dict(
-        case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit, type=approval.type,
-        ceiling_fen=approval.ceiling.fen, amount_fen=_fen(approval.amount),
-        payee_id_number=approval.payee.id_number, payee_name=approval.payee.name,
-        accepted_by_id=approval.accepted_by.id, accepted_by_name=approval.accepted_by.name,
-        route=json.dumps(_route_json(approval.route), ensure_ascii=False), status=approval.status,
-        received_at=approval.received_at, correlation_id=approval.correlation_id,
-    ))
-    if result.rowcount != 1:
-        return False
-    if approval.tasks:
-        await conn.execute(_insert_task, [_task_row(task, approval.region) for task in approval.tasks])
-    return True
+class Approvals:
+    """Each case's approval with its tasks; reads take the caller's region into the query."""
+
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def add_unless_routed(self, approval: Approval) -> bool:
+        """Insert the approval and its tasks; False (nothing written) if the case has one already."""
+        result = await self.conn.execute(insert_if_absent(self.conn.dialect.name, approvals), dict(
+            case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit, type=approval.type,
+            ceiling_fen=approval.ceiling.fen, amount_fen=_fen(approval.amount),
+            payee_id_number=approval.payee.id_number, payee_name=approval.payee.name,
+            accepted_by_id=approval.accepted_by.id, accepted_by_name=approval.accepted_by.name,
+            route=json.dumps(_route_json(approval.route), ensure_ascii=False), status=approval.status,
+            received_at=approval.received_at, correlation_id=approval.correlation_id,
+        ))
+        if result.rowcount != 1:
+            return False
+        if approval.tasks:
+            await self.conn.execute(_insert_task, [_task_row(task, approval.region) for task in approval.tasks])
+        return True
+
+    async def get(self, case_id: str, *, region: str) -> Approval | None:
+        """The case's approval if it is in `region`; None otherwise."""
+        rows = (await self.conn.execute(_select_approval, {"b_case_id": case_id, "b_region": region})).mappings().all()
+        if not rows:
+            return None
+        row = rows[0]
+        return Approval(
+            case_id=row["case_id"], region=row["region"], org_unit=row["org_unit"], type=row["type"],
+            ceiling=Money(row["ceiling_fen"]), payee=Payee(row["payee_id_number"], row["payee_name"]),
+            accepted_by=Person(row["accepted_by_id"], row["accepted_by_name"]),
+            route=_route(json.loads(row["route"])), received_at=row["received_at"],
+            status=row["status"], amount=_money(row["amount_fen"]), correlation_id=row["correlation_id"],
+            tasks=[_task({name[len(_TASK):]: value for name, value in r.items() if name.startswith(_TASK)})
+                   for r in rows if r[_TASK + "id"] is not None],
+        )
+
+    async def save_decision(self, approval: Approval, decided: Task) -> None:
+        """Write one decision; a task someone else decided meanwhile refuses the second decision."""
+        result = await self.conn.execute(_decide_task, dict(
+            b_id=decided.id, status=decided.status, actor_id=decided.actor.id, actor_name=decided.actor.name,
+            amount_fen=_fen(decided.amount), comment=decided.comment, decided_at=decided.decided_at,
+        ))
+        if result.rowcount != 1:
+            raise NoOpenTask(f"step {decided.step!r} of case {approval.case_id} was decided meanwhile")
+        for event in approval.events:
+            if isinstance(event, TaskOpened):
+                await self.conn.execute(_insert_task, _task_row(event.task, approval.region))
+        await self.conn.execute(_update_approval, {"b_case_id": approval.case_id, "status": approval.status,
+                                                   "amount_fen": _fen(approval.amount)})
+
+    async def open_tasks(self, *, roles: list[str], region: str, org_unit: str | None) -> list[InboxItem]:
+        """Town roles see their own org unit; the district bureau sees its whole region."""
+        where_unit = or_(tasks.c.role == "district", tasks.c.org_unit == org_unit)
+        query = (
+            select(tasks, approvals.c.type, approvals.c.ceiling_fen)
+            .join(approvals, approvals.c.case_id == tasks.c.case_id)
+            .where(and_(tasks.c.status == "open", tasks.c.region == region, tasks.c.role.in_(roles), where_unit))
+            .order_by(tasks.c.due, tasks.c.opened_at)
+        )
+        rows = (await self.conn.execute(query)).mappings()
+        return [InboxItem(_task(r), r["type"], Money(r["ceiling_fen"])) for r in rows]
 
 
-async def get(conn: AsyncConnection, case_id: str) -> Approval | None:
-    rows = (await conn.execute(_select_approval, {"b_case_id": case_id})).mappings().all()
-    if not rows:
-        return None
-    row = rows[0]
-    return Approval(
-        case_id=row["case_id"], region=row["region"], org_unit=row["org_unit"], type=row["type"],
-        ceiling=Money(row["ceiling_fen"]), payee=Payee(row["payee_id_number"], row["payee_name"]),
-        accepted_by=Person(row["accepted_by_id"], row["accepted_by_name"]),
-        route=_route(json.loads(row["route"])), received_at=row["received_at"],
-        status=row["status"], amount=_money(row["amount_fen"]), correlation_id=row["correlation_id"],
-        tasks=[_task({name[len(_TASK):]: value for name, value in r.items() if name.startswith(_TASK)})
-               for r in rows if r[_TASK + "id"] is not None],
-    )
+class UnitOfWork(db.UnitOfWork):
+    approvals: Approvals
 
-
-async def save_decision(conn: AsyncConnection, approval: Approval, decided: Task) -> None:
-    """Write one decision; a task someone else decided meanwhile refuses the second decision."""
-    result = await conn.execute(_decide_task, dict(
-        b_id=decided.id, status=decided.status, actor_id=decided.actor.id, actor_name=decided.actor.name,
-        amount_fen=_fen(decided.amount), comment=decided.comment, decided_at=decided.decided_at,
-    ))
-    if result.rowcount != 1:
-        raise NoOpenTask(f"step {decided.step!r} of case {approval.case_id} was decided meanwhile")
-    for event in approval.events:
-        if isinstance(event, TaskOpened):
-            await conn.execute(_insert_task, _task_row(event.task, approval.region))
-    await conn.execute(_update_approval, {"b_case_id": approval.case_id, "status": approval.status,
-                                          "amount_fen": _fen(approval.amount)})
-
-
-async def open_tasks(conn: AsyncConnection, *, roles: list[str], region: str, org_unit: str | None) -> list[InboxItem]:
-    """Town roles see their own org unit; the district bureau sees its whole region."""
-    where_unit = or_(tasks.c.role == "district", tasks.c.org_unit == org_unit)
-    query = (
-        select(tasks, approvals.c.type, approvals.c.ceiling_fen)
-        .join(approvals, approvals.c.case_id == tasks.c.case_id)
-        .where(and_(tasks.c.status == "open", tasks.c.region == region, tasks.c.role.in_(roles), where_unit))
-        .order_by(tasks.c.due, tasks.c.opened_at)
-    )
-    rows = (await conn.execute(query)).mappings()
-    return [InboxItem(_task(r), r["type"], Money(r["ceiling_fen"])) for r in rows]
+    def bind(self, conn: AsyncConnection) -> None:
+        self.approvals = Approvals(conn)
 
 
 def _task_row(task: Task, region: str) -> dict:

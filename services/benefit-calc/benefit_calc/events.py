@@ -1,5 +1,7 @@
+"""benefit-calc's event door: the declared consumer bound to its use case."""
 from functools import partial
 
+from relief_shared.contract.consumers import BENEFIT_CALC_CLASSIFIED
 from relief_shared.inbox import Subscription
 from relief_shared.runtime import Runtime
 
@@ -7,5 +9,4 @@ from benefit_calc import service
 
 
 def subscriptions(runtime: Runtime) -> list[Subscription]:
-    on_classified = partial(service.on_case_classified, packs=runtime.packs)
-    return [Subscription("benefit-calc-classified", "RELIEF", ["relief.case.classified"], on_classified)]
+    return [Subscription(BENEFIT_CALC_CLASSIFIED, partial(service.on_case_classified, packs=runtime.packs))]

@@ -3,7 +3,7 @@ from fastapi import FastAPI
 
 from benefit_calc import api, events
 from benefit_calc.settings import Settings
-from benefit_calc.store import metadata, plumbing
+from benefit_calc.store import UnitOfWork, metadata, plumbing
 from relief_shared.runtime import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
@@ -14,6 +14,8 @@ SPEC = ServiceSpec(
     plumbing=plumbing,
     routers=[api.router],
     subscriptions=events.subscriptions,
+    unit_of_work=UnitOfWork,
+    problems=api.PROBLEMS,
 )
 
 

@@ -83,3 +83,68 @@ def facts(type_: str, household: HouseholdIn, situation: SituationIn, paid: Paid
         paid_person=paid.person,
         paid_household=paid.household,
     )
+
+
+class TraceOut(BaseModel):
+    rule: str
+    source: str
+    inputs: dict[str, Any]
+    result: str = Field(description="yuan, two decimals")
+    note: str
+
+
+class CapOut(BaseModel):
+    rule: str
+    scope: Literal["person", "household"]
+    limit: str
+    remaining: str
+    applied: bool
+
+
+class CalculationOut(BaseModel):
+    """contract.md, `POST /v1/calculations`: the amount with every rule that made it."""
+
+    region: str
+    as_of: date
+    type: Literal["emergency", "expenditure"]
+    ceiling: str = Field(description="yuan, two decimals")
+    recommended: str = Field(description="yuan, two decimals")
+    rules: list[str]
+    trace: list[TraceOut]
+    caps: list[CapOut]
+    needs_deliberation: bool
+
+
+class StoredCalculation(CalculationOut):
+    case_id: str
+    calculated_at: str
+
+
+class OrgUnit(BaseModel):
+    code: str
+    name: str
+
+
+class Region(BaseModel):
+    code: str
+    name: str
+    pack_version: str
+    documents: dict[str, str]
+    org_units: list[OrgUnit]
+
+
+class ParameterOut(BaseModel):
+    value: Any
+    unit: str
+    valid_from: date
+    valid_to: date | None
+    rule: str
+    source: str
+    sample: bool
+
+
+class Parameters(BaseModel):
+    region: str
+    as_of: date
+    pack_version: str
+    parameters: dict[str, ParameterOut]

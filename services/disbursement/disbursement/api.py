@@ -1,12 +1,13 @@
+"""disbursement's HTTP door: payments, what a person was paid this year, the bank simulator."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from disbursement import store
+from disbursement import service
 from disbursement.bank import BankMode, SimulatedBank
 from disbursement.domain import Payment
 from relief_shared.auth import STAFF_ROLES, Principal, require
@@ -48,26 +49,21 @@ class BankSimulatorState(BaseModel):
     script: list[BankMode] | None = None
 
 
-@router.get("/payments")
+@router.get("/payments", response_model=list[PaymentView])
 async def list_payments(runtime: RuntimeDep, principal: Staff,
                         case_id: Annotated[str | None, Query(max_length=64)] = None) -> list[PaymentView]:
-    """The instalments of a case (or of the caller's region), oldest first."""
-    async with runtime.db.engine.connect() as conn:
-        if case_id is not None:
-            for region in await store.regions_of_case(conn, case_id):
-                principal.require_region(region)
-        payments = await store.listing(conn, region=principal.region, case_id=case_id)
+    """The instalments of a case (or of the caller's region), oldest first; another region's
+    payments are not listed."""
+    payments = await service.payments_of(principal, case_id, runtime.db.reading())
     return [PaymentView.of(p) for p in payments]
 
 
-@router.get("/ledger/paid-this-year")
+@router.get("/ledger/paid-this-year", response_model=PaidThisYear)
 async def paid_this_year(runtime: RuntimeDep, principal: Staff,
                          id_number: Annotated[str, Query(pattern=r"^[0-9]{17}[0-9X]$")],
                          year: Annotated[int, Query(ge=2000, le=2100)]) -> PaidThisYear:
     """What the caller's region paid to the person in a calendar year (Asia/Shanghai), for LF-CAP."""
-    start, end = (datetime.combine(date(y, 1, 1), time(), SHANGHAI).astimezone(timezone.utc) for y in (year, year + 1))
-    async with runtime.db.engine.connect() as conn:
-        person = await store.paid_to_person(conn, region=principal.region, id_number=id_number, start=start, end=end)
+    person = await service.paid_this_year(principal, id_number, year, runtime.db.reading())
     return PaidThisYear(id_number=id_number, year=year, person=person, household=None)
 
 
@@ -78,14 +74,14 @@ def _simulator(runtime: Runtime) -> SimulatedBank:
     return bank
 
 
-@router.get("/bank-simulator")
+@router.get("/bank-simulator", response_model=BankSimulatorState)
 async def bank_simulator(runtime: RuntimeDep, _: Ops) -> BankSimulatorState:
     """How the simulated bank will answer the next transfers (not in production)."""
     bank = _simulator(runtime)
     return BankSimulatorState(mode=bank.mode, script=list(bank.script))
 
 
-@router.put("/bank-simulator")
+@router.put("/bank-simulator", response_model=BankSimulatorState)
 async def steer_bank_simulator(body: BankSimulatorState, runtime: RuntimeDep, _: Ops) -> BankSimulatorState:
     """Steer the simulated bank: `mode` for every call, `script` for the next calls in order."""
     bank = _simulator(runtime)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from disbursement import api, events
 from disbursement.bank import SimulatedBank
 from disbursement.settings import Settings
-from disbursement.store import metadata, plumbing
+from disbursement.store import UnitOfWork, metadata, plumbing
 from disbursement.worker import PaymentWorker, WorkerTimings
 from relief_shared.runtime import Runtime, ServiceSpec, create_app
 
@@ -36,6 +36,7 @@ SPEC = ServiceSpec(
     subscriptions=events.subscriptions,
     background=[pay_out],
     on_start=start,
+    unit_of_work=UnitOfWork,
 )
 
 

@@ -1,27 +1,28 @@
-"""Use cases: schedule a payment for an approval, and record each step of paying it.
-
-Every step is one unit of work: the state change and its event commit together, so an event
-is never published for a step that did not happen, nor a step taken without its event.
-"""
+"""Use cases: schedule a payment for an approval, claim due payments, record the bank's answers,
+and read payments. Every step is one unit of work: the state change and its event commit
+together, so an event is never published for a step that did not happen, nor a step taken
+without its event. The worker calls the bank between them and never commits itself."""
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
-from disbursement import store
 from disbursement.bank import BankReceipt
 from disbursement.domain import FAILED, PAID, SCHEDULED, SETTLED, Payee, Payment
 from disbursement.policy import CHANNEL_BANK, CHANNEL_RULE, DEADLINE_RULE, approval_day, due_date
+from disbursement.store import UnitOfWork
+from relief_shared.auth import Principal
 from relief_shared.calendar import SHANGHAI, WorkingCalendar
-from relief_shared.db import UnitOfWork
-from relief_shared.events import Envelope
+from relief_shared.contract import Envelope, system
+from relief_shared.contract.approval import CaseApproved
+from relief_shared.contract.payment import PaymentFailed, PaymentPaid, PaymentScheduled, PaymentSent
 from relief_shared.inbox import Poison
-from relief_shared.money import Money, from_wire
+from relief_shared.money import Money
 from relief_shared.regions import MissingParameter, RegionPacks, UnknownRegion
 
 SOURCE = "disbursement"
-BY = {"id": "system:disbursement", "name": "disbursement"}
+BY = system(SOURCE)
 
 
 @dataclass(frozen=True)
@@ -38,78 +39,108 @@ class PaymentTerms:
         return due_date(approved_on, days, self.calendar)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What came back for one payment: a receipt, or no answer (the reason and when to ask again)."""
+
+    payment: Payment
+    receipt: BankReceipt | None = None
+    no_answer: str | None = None
+    retry_in: timedelta | None = None
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _approved_payment(event: Envelope, terms: PaymentTerms) -> Payment:
-    try:
-        data = event.data
-        amount, payee = from_wire(data["amount"]), Payee(str(data["payee"]["name"]), str(data["payee"]["id_number"]))
-        task_id, org_unit = str(data["task_id"]), str(data["org_unit"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Poison(f"case.approved without a valid {exc}") from exc
-    if amount <= Money.zero() or not payee.id_number or not payee.name:
-        raise Poison(f"case.approved with nothing payable: amount {amount}, payee {payee.name!r}")
-    return Payment(id=str(uuid.uuid4()), case_id=event.case_id, task_id=task_id, region=event.region,
-                   org_unit=org_unit, amount=amount, payee=payee, channel=CHANNEL_BANK, status=SCHEDULED,
-                   due=terms.due(event.region, event.occurred_at), attempts=0, correlation_id=event.correlation_id)
-
-
-async def schedule_payment(event: Envelope, uow: UnitOfWork, terms: PaymentTerms) -> Payment | None:
+async def schedule_payment(event: Envelope[CaseApproved], uow: UnitOfWork, terms: PaymentTerms) -> Payment | None:
     """One payment per approval: a second case.approved for the same task creates nothing."""
-    payment = _approved_payment(event, terms)
-    if not await store.add_unless_scheduled(uow.conn, payment, _now()):
+    data = event.data
+    if data.amount <= Money.zero():
+        raise Poison(f"case.approved with nothing payable: amount {data.amount}")
+    payment = Payment(id=str(uuid.uuid4()), case_id=event.case_id, task_id=data.task_id, region=event.region,
+                      org_unit=data.org_unit, amount=data.amount, payee=Payee(data.payee.name, data.payee.id_number),
+                      channel=CHANNEL_BANK, status=SCHEDULED, due=terms.due(event.region, event.occurred_at),
+                      attempts=0, correlation_id=event.correlation_id)
+    if not await uow.payments.add_unless_scheduled(payment, _now()):
         return None
     rules = [CHANNEL_RULE] + ([DEADLINE_RULE] if payment.due else [])
-    uow.record(_event("payment.scheduled", payment, cause=event, channel=payment.channel,
-                      due=payment.due.isoformat() if payment.due else None, rules=rules))
+    uow.record(_event(PaymentScheduled(payment_id=payment.id, amount=payment.amount, channel=payment.channel,
+                                       due=payment.due, rules=rules, by=BY), payment, cause=event))
     return payment
 
 
 async def release_in_flight(uow: UnitOfWork) -> int:
-    return await store.release_in_flight(uow.conn, _now())
+    """After a restart, transfers in flight become `unknown`: the bank is asked before anything is sent."""
+    async with uow:
+        released = await uow.payments.release_in_flight(_now())
+        await uow.commit()
+    return released
 
 
-async def due_payments(uow: UnitOfWork, limit: int) -> list[Payment]:
-    return await store.due(uow.conn, _now(), limit)
+async def claim_due(uow: UnitOfWork, *, limit: int, lease: timedelta) -> list[Payment]:
+    """Claim up to `limit` due payments; a scheduled one becomes `sent` and says so.
 
-
-async def take(uow: UnitOfWork, payment: Payment, lease: timedelta) -> Payment | None:
-    """Claim the due payment's next step; a scheduled one becomes `sent` and says so.
-
-    Returns the payment as it was before the claim (its status tells the caller whether the
-    bank may already have it), or None when another worker took it first.
+    Returns each payment as it was before the claim (its status tells the caller whether the
+    bank may already have it); one another worker took first is left out.
     """
-    now = _now()
-    if payment.status in SETTLED or not await store.claim(uow.conn, payment, now, now + lease):
-        return None
-    if payment.status == SCHEDULED:
-        uow.record(_event("payment.sent", payment, bank_reference=payment.bank_reference))
-    return payment
+    async with uow:
+        now = _now()
+        taken = []
+        for payment in await uow.payments.due(now, limit):
+            if payment.status in SETTLED or not await uow.payments.claim(payment, now, now + lease):
+                continue
+            if payment.status == SCHEDULED:
+                uow.record(_event(PaymentSent(payment_id=payment.id, amount=payment.amount,
+                                              bank_reference=payment.bank_reference, by=BY), payment))
+            taken.append(payment)
+        await uow.commit()
+    return taken
 
 
-async def record_receipt(uow: UnitOfWork, payment: Payment, receipt: BankReceipt) -> bool:
-    """Paid or refused, once: a late second answer for the same payment changes nothing."""
+async def record_answers(uow: UnitOfWork, answers: list[Answer]) -> None:
+    """Paid or refused, once: a late second answer for the same payment changes nothing. No
+    answer is never "not paid": the payment is `unknown` and asked about again later."""
+    async with uow:
+        for answer in answers:
+            if answer.receipt is not None:
+                await _settle(uow, answer.payment, answer.receipt)
+            else:
+                await uow.payments.mark_unknown(answer.payment.id, retry_at=_now() + (answer.retry_in or timedelta()),
+                                                reason=answer.no_answer or "no answer")
+        await uow.commit()
+
+
+async def _settle(uow: UnitOfWork, payment: Payment, receipt: BankReceipt) -> None:
     if receipt.booked:
-        settled = await store.settle(uow.conn, payment.id, status=PAID, paid_at=receipt.at,
-                                     bank_transaction=receipt.transaction_id)
-        event = _event("payment.paid", payment, paid_at=receipt.at.astimezone(SHANGHAI).isoformat(),
-                       bank_reference=payment.bank_reference, bank_transaction=receipt.transaction_id)
+        settled = await uow.payments.settle(payment.id, status=PAID, paid_at=receipt.at,
+                                            bank_transaction=receipt.transaction_id)
+        payload: PaymentPaid | PaymentFailed = PaymentPaid(
+            payment_id=payment.id, amount=payment.amount, paid_at=receipt.at.astimezone(SHANGHAI),
+            bank_reference=payment.bank_reference, bank_transaction=receipt.transaction_id, by=BY)
     else:
-        settled = await store.settle(uow.conn, payment.id, status=FAILED, reason=receipt.reason,
-                                     bank_transaction=receipt.transaction_id)
-        event = _event("payment.failed", payment, reason=receipt.reason or "refused by the bank", retryable=False)
+        settled = await uow.payments.settle(payment.id, status=FAILED, reason=receipt.reason,
+                                            bank_transaction=receipt.transaction_id)
+        payload = PaymentFailed(payment_id=payment.id, amount=payment.amount,
+                                reason=receipt.reason or "refused by the bank", retryable=False, by=BY)
     if settled:
-        uow.record(event)
-    return settled
+        uow.record(_event(payload, payment))
 
 
-async def record_no_answer(uow: UnitOfWork, payment: Payment, reason: str, retry_in: timedelta) -> None:
-    await store.mark_unknown(uow.conn, payment.id, retry_at=_now() + retry_in, reason=reason)
+async def payments_of(principal: Principal, case_id: str | None, uow: UnitOfWork) -> list[Payment]:
+    """The instalments of a case (or of the caller's region), oldest first; only the caller's region."""
+    async with uow:
+        return await uow.payments.listing(region=principal.region, case_id=case_id)
 
 
-def _event(type_: str, payment: Payment, *, cause: Envelope | None = None, **data: object) -> Envelope:
-    return Envelope.new(type_, case_id=payment.case_id, region=payment.region, source=SOURCE, cause=cause,
-                        correlation_id=payment.correlation_id,
-                        data={"payment_id": payment.id, "amount": str(payment.amount), **data, "by": BY})
+async def paid_this_year(principal: Principal, id_number: str, year: int, uow: UnitOfWork) -> Money:
+    """What the caller's region paid to the person in a calendar year (Asia/Shanghai), for LF-CAP."""
+    start, end = (datetime.combine(date(y, 1, 1), time(), SHANGHAI).astimezone(timezone.utc) for y in (year, year + 1))
+    async with uow:
+        return await uow.payments.paid_to_person(region=principal.region, id_number=id_number, start=start, end=end)
+
+
+def _event(payload: PaymentScheduled | PaymentSent | PaymentPaid | PaymentFailed, payment: Payment, *,
+           cause: Envelope[CaseApproved] | None = None) -> Envelope[object]:
+    return Envelope.new(payload, case_id=payment.case_id, region=payment.region, source=SOURCE, cause=cause,
+                        correlation_id=payment.correlation_id)

@@ -13,6 +13,7 @@ from sqlalchemy import (BigInteger, Column, Date, Index, Integer, String, Table,
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from disbursement.domain import IN_FLIGHT, PAID, SCHEDULED, SENT, UNKNOWN, Payee, Payment
+from relief_shared import db
 from relief_shared.db import UtcDateTime, insert_if_absent, new_metadata
 from relief_shared.money import Money
 from relief_shared.plumbing import Plumbing
@@ -64,68 +65,69 @@ def _payment(row) -> Payment:  # noqa: ANN001 - a Row
                    correlation_id=row.correlation_id, paid_at=row.paid_at)
 
 
-async def add_unless_scheduled(conn: AsyncConnection, payment: Payment, now: datetime) -> bool:
-    """Insert the payment; False (nothing written) if its approval already has one."""
-    result = await conn.execute(insert_if_absent(conn.dialect.name, payments), dict(
-        id=payment.id, case_id=payment.case_id, task_id=payment.task_id, region=payment.region,
-        org_unit=payment.org_unit, amount_fen=payment.amount.fen, channel=payment.channel, status=payment.status,
-        payee_name=payment.payee.name, payee_id_number=payment.payee.id_number, due=payment.due,
-        attempts=payment.attempts, correlation_id=payment.correlation_id, created_at=now,
-    ))
-    return result.rowcount == 1
+class Payments:
+    """Every instalment and its state; each step a compare-and-set whose row count says who won."""
+
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def add_unless_scheduled(self, payment: Payment, now: datetime) -> bool:
+        """Insert the payment; False (nothing written) if its approval already has one."""
+        result = await self.conn.execute(insert_if_absent(self.conn.dialect.name, payments), dict(
+            id=payment.id, case_id=payment.case_id, task_id=payment.task_id, region=payment.region,
+            org_unit=payment.org_unit, amount_fen=payment.amount.fen, channel=payment.channel, status=payment.status,
+            payee_name=payment.payee.name, payee_id_number=payment.payee.id_number, due=payment.due,
+            attempts=payment.attempts, correlation_id=payment.correlation_id, created_at=now,
+        ))
+        return result.rowcount == 1
+
+    async def due(self, now: datetime, limit: int) -> list[Payment]:
+        """Scheduled payments, and in-flight ones whose lease or back-off has run out."""
+        return [_payment(row) for row in await self.conn.execute(_due, {"b_now": now, "b_limit": limit})]
+
+    async def claim(self, payment: Payment, now: datetime, lease_until: datetime) -> bool:
+        """Take the next step on a payment; False if another worker took it first."""
+        values = {"b_id": payment.id, "next_attempt_at": lease_until}
+        if payment.status == SCHEDULED:
+            result = await self.conn.execute(_claim_scheduled, {**values, "status": SENT, "sent_at": now})
+        else:
+            result = await self.conn.execute(_claim_again, {**values, "b_status": payment.status, "b_now": now})
+        return result.rowcount == 1
+
+    async def settle(self, payment_id: str, *, status: str, bank_transaction: str,
+                     paid_at: datetime | None = None, reason: str | None = None) -> bool:
+        result = await self.conn.execute(_settle, dict(
+            b_id=payment_id, status=status, bank_transaction=bank_transaction, paid_at=paid_at, last_error=reason,
+            next_attempt_at=None,
+        ))
+        return result.rowcount == 1
+
+    async def mark_unknown(self, payment_id: str, *, retry_at: datetime, reason: str) -> None:
+        await self.conn.execute(update(payments).where(p.id == payment_id, p.status.in_(IN_FLIGHT)).values(
+            status=UNKNOWN, next_attempt_at=retry_at, last_error=reason[:2000],
+        ))
+
+    async def release_in_flight(self, now: datetime) -> int:
+        """After a restart nobody is waiting on a `sent` transfer: make it `unknown` and due now."""
+        result = await self.conn.execute(update(payments).where(p.status == SENT).values(
+            status=UNKNOWN, next_attempt_at=now, last_error="process restarted before the bank replied",
+        ))
+        return result.rowcount
+
+    async def listing(self, *, region: str, case_id: str | None, limit: int = 500) -> list[Payment]:
+        query = select(payments).where(p.region == region).order_by(p.created_at).limit(limit)
+        if case_id is not None:
+            query = query.where(p.case_id == case_id)
+        return [_payment(row) for row in await self.conn.execute(query)]
+
+    async def paid_to_person(self, *, region: str, id_number: str, start: datetime, end: datetime) -> Money:
+        total = await self.conn.scalar(select(func.coalesce(func.sum(p.amount_fen), 0)).where(
+            p.region == region, p.payee_id_number == id_number, p.status == PAID, p.paid_at >= start, p.paid_at < end))
+        return Money(int(total))
 
 
-async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[Payment]:
-    """Scheduled payments, and in-flight ones whose lease or back-off has run out."""
-    return [_payment(row) for row in await conn.execute(_due, {"b_now": now, "b_limit": limit})]
+class UnitOfWork(db.UnitOfWork):
+    payments: Payments
 
-
-async def claim(conn: AsyncConnection, payment: Payment, now: datetime, lease_until: datetime) -> bool:
-    """Take the next step on a payment; False if another worker took it first."""
-    values = {"b_id": payment.id, "next_attempt_at": lease_until}
-    if payment.status == SCHEDULED:
-        result = await conn.execute(_claim_scheduled, {**values, "status": SENT, "sent_at": now})
-    else:
-        result = await conn.execute(_claim_again, {**values, "b_status": payment.status, "b_now": now})
-    return result.rowcount == 1
-
-
-async def settle(conn: AsyncConnection, payment_id: str, *, status: str, bank_transaction: str,
-                 paid_at: datetime | None = None, reason: str | None = None) -> bool:
-    result = await conn.execute(_settle, dict(
-        b_id=payment_id, status=status, bank_transaction=bank_transaction, paid_at=paid_at, last_error=reason,
-        next_attempt_at=None,
-    ))
-    return result.rowcount == 1
-
-
-async def mark_unknown(conn: AsyncConnection, payment_id: str, *, retry_at: datetime, reason: str) -> None:
-    await conn.execute(update(payments).where(p.id == payment_id, p.status.in_(IN_FLIGHT)).values(
-        status=UNKNOWN, next_attempt_at=retry_at, last_error=reason[:2000],
-    ))
-
-
-async def release_in_flight(conn: AsyncConnection, now: datetime) -> int:
-    """After a restart nobody is waiting on a `sent` transfer: make it `unknown` and due now."""
-    result = await conn.execute(update(payments).where(p.status == SENT).values(
-        status=UNKNOWN, next_attempt_at=now, last_error="process restarted before the bank replied",
-    ))
-    return result.rowcount
-
-
-async def listing(conn: AsyncConnection, *, region: str, case_id: str | None, limit: int = 500) -> list[Payment]:
-    query = select(payments).where(p.region == region).order_by(p.created_at).limit(limit)
-    if case_id is not None:
-        query = query.where(p.case_id == case_id)
-    return [_payment(row) for row in await conn.execute(query)]
-
-
-async def regions_of_case(conn: AsyncConnection, case_id: str) -> set[str]:
-    return set(await conn.scalars(select(p.region).where(p.case_id == case_id).distinct()))
-
-
-async def paid_to_person(conn: AsyncConnection, *, region: str, id_number: str, start: datetime,
-                         end: datetime) -> Money:
-    total = await conn.scalar(select(func.coalesce(func.sum(p.amount_fen), 0)).where(
-        p.region == region, p.payee_id_number == id_number, p.status == PAID, p.paid_at >= start, p.paid_at < end))
-    return Money(int(total))
+    def bind(self, conn: AsyncConnection) -> None:
+        self.payments = Payments(conn)

@@ -61,40 +61,31 @@ class PaymentWorker:
             self.wake.clear()
 
     async def release_in_flight(self) -> None:
-        async with self.db.uow() as uow:
-            released = await service.release_in_flight(uow)
-            await uow.commit()
+        released = await service.release_in_flight(self.db.uow())
         if released:
             log.warning("%s payments were in flight at restart; asking the bank about them", released)
 
     async def round(self) -> int:
         """One batch; returns how many payments were due, so a full batch asks for another round."""
-        lease = timedelta(seconds=self.t.lease_seconds)
-        async with self.db.uow() as uow:
-            due = await service.due_payments(uow, self.t.batch)
-            taken = [p for p in [await service.take(uow, payment, lease) for payment in due] if p]
-            await uow.commit()
+        taken = await service.claim_due(self.db.uow(), limit=self.t.batch,
+                                        lease=timedelta(seconds=self.t.lease_seconds))
         calls = {asyncio.ensure_future(self._pay(p)): p for p in taken}
         try:
             while calls:
                 answered, _ = await asyncio.wait(calls, return_when=asyncio.FIRST_COMPLETED)
-                async with self.db.uow() as uow:
-                    for call in answered:
-                        await self._record(uow, calls.pop(call), call)
-                    await uow.commit()
+                await service.record_answers(self.db.uow(), [self._answer(calls.pop(call), call) for call in answered])
         finally:  # stopped mid-round: what the bank may have is asked about at the next start
             for call in calls:
                 call.cancel()
-        return len(due)
+        return len(taken)
 
-    async def _record(self, uow, payment: Payment, call: asyncio.Future) -> None:  # noqa: ANN001
+    def _answer(self, payment: Payment, call: asyncio.Future) -> service.Answer:
         error = call.exception()
         if error is None:
-            await service.record_receipt(uow, payment, call.result())
-            return
+            return service.Answer(payment, receipt=call.result())
         # no answer, or a broken answer: the bank may have booked it
         log.warning("payment %s: no answer from the bank (%r); will ask again", payment.id, error)
-        await service.record_no_answer(uow, payment, repr(error), self._backoff(payment))
+        return service.Answer(payment, no_answer=repr(error), retry_in=self._backoff(payment))
 
     async def _pay(self, payment: Payment) -> BankReceipt:
         """Transfer a fresh payment; for one the bank may have, ask first, then repeat it."""

@@ -1,8 +1,9 @@
 """The case as the window sees it, folded from the events of every service.
 
-Each event a case sees becomes one timeline row carrying the facts the view needs
-(`view_facts`); the view is folded from those rows when someone reads the case, so taking
-an event in costs one insert and one status update, not a read and rewrite of the view.
+Each event a case sees becomes one timeline row carrying the facts the view needs (see
+`projection`); the view is folded from those rows when someone reads the case, so taking an
+event in costs one insert and one status update, not a read and rewrite of the view. The
+facts are this service's own stored documents, plain JSON, folded here.
 Events can arrive late or twice: the timeline keeps one row per event id, and the status only
 moves forward, by rank, so a late `benefit.calculated` never drags a paid case back.
 """
@@ -21,22 +22,8 @@ STATUS_AFTER = {
     "benefit.calculated": "calculated", "approval.requested": "pending_approval", "case.approved": "approved",
     "case.rejected": "rejected", "payment.scheduled": "paying", "payment.sent": "paying", "payment.paid": "paid",
 }
-OWN_EVENTS = ("case.received", "case.classified")
-PAYMENT_FIELDS = ("payment_id", "amount", "channel", "due", "paid_at", "bank_reference", "reason")
-VIEW_FIELDS: dict[str, tuple[str, ...]] = {
-    "case.classified": ("classification",),
-    "benefit.calculated": ("type", "ceiling", "recommended", "rules", "trace", "caps", "needs_deliberation", "as_of"),
-    "approval.requested": ("route", "step", "role", "due", "task_id"),
-    "case.approved": ("approved_by", "amount", "step", "comment"),
-    "case.rejected": ("rejected_by", "amount", "step", "comment"),
-    **{f"payment.{kind}": PAYMENT_FIELDS for kind in ("scheduled", "sent", "paid", "failed")},
-}
+PAYMENT_FIELDS = ("amount", "channel", "due", "paid_at", "bank_reference", "reason")
 PAYMENT_RANK = {"scheduled": 0, "sent": 1, "unknown": 2, "paid": 3, "failed": 3, "cancelled": 3}
-VIEW_EVENTS = (
-    *OWN_EVENTS, "means.skipped", "means.requested", "benefit.calculated",
-    "approval.requested", "case.approved", "case.rejected", "payment.scheduled", "payment.sent",
-    "payment.paid", "payment.failed",
-)
 
 
 @dataclass
@@ -57,7 +44,7 @@ class CaseView:
         if event_type == "case.classified":
             self.classification = data.get("classification")
         elif event_type == "benefit.calculated":
-            self.benefit = {k: data.get(k) for k in VIEW_FIELDS[event_type]}
+            self.benefit = dict(data)
         elif event_type == "approval.requested":
             self.approval.update({"route": data.get("route"), "step": data.get("step"), "role": data.get("role"),
                                   "due": data.get("due"), "task_id": data.get("task_id")})
@@ -70,7 +57,7 @@ class CaseView:
             self._meet(f"approval:{data.get('step')}", at)
         elif event_type.startswith("payment.") and data.get("payment_id"):
             payment = self.payments.setdefault(data["payment_id"], {"id": data["payment_id"]})
-            payment.update({k: data[k] for k in PAYMENT_FIELDS if k in data and k != "payment_id"})
+            payment.update({k: data[k] for k in PAYMENT_FIELDS if k in data})
             status_now = event_type.split(".")[1]
             if PAYMENT_RANK[status_now] >= PAYMENT_RANK.get(payment.get("status", "scheduled"), 0):
                 payment["status"] = status_now  # a late `sent` never overwrites `paid`
@@ -93,38 +80,21 @@ def status_after(event_type: str, data: dict[str, Any]) -> str | None:
     return STATUS_AFTER.get(event_type)
 
 
-def view_facts(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
-    """What of an event the view needs (least personal data kept twice); None if nothing."""
-    fields = VIEW_FIELDS.get(event_type)
-    return None if fields is None else {k: data[k] for k in fields if k in data}
+class DomainError(Exception):
+    """A request the rules refuse; nothing changes."""
 
 
-def actor(data: dict[str, Any], source: str) -> dict[str, str]:
-    """Who did it, for the timeline: the event's `by`, else the publishing service."""
-    by = data.get("by")
-    if isinstance(by, dict) and by.get("id"):
-        return {"id": str(by["id"]), "name": str(by.get("name", by["id"]))}
-    return {"id": f"system:{source}", "name": source}
+class InvalidRequest(DomainError):
+    """The request names something that does not exist here; `errors` names each field."""
+
+    def __init__(self, detail: str, errors: list[dict[str, str]]):
+        super().__init__(detail)
+        self.errors = errors
 
 
-def summary(event_type: str, data: dict[str, Any]) -> str:
-    """One line for the timeline, naming the amount and rules where there are any."""
-    rules = data.get("rules") or (data.get("classification") or {}).get("rules") or []
-    parts = {
-        "case.received": "request accepted at the window",
-        "case.classified": f"classified {(data.get('classification') or {}).get('type')}",
-        "means.skipped": "means check skipped",
-        "means.requested": "means check requested",
-        "benefit.calculated": f"ceiling {data.get('ceiling')}, recommended {data.get('recommended')}",
-        "approval.requested": f"{data.get('step')} task for {data.get('role')}, due {data.get('due')}",
-        "case.approved": f"approved {data.get('amount')}",
-        "case.rejected": "rejected",
-        "payment.scheduled": f"payment of {data.get('amount')} scheduled",
-        "payment.sent": f"payment of {data.get('amount')} sent to the bank",
-        "payment.paid": f"paid {data.get('amount')}",
-        "payment.failed": f"payment failed: {data.get('reason')}",
-    }
-    text = parts.get(event_type, event_type)
-    route_rules = (data.get("route") or {}).get("rules") or []
-    all_rules = list(dict.fromkeys([*rules, *route_rules]))
-    return f"{text} ({', '.join(all_rules)})" if all_rules else text
+class OutsideJurisdiction(DomainError):
+    """The caller works for another region or town/street."""
+
+
+class NoSuchCase(DomainError):
+    """No such case in the caller's region (another region's case is not there for them)."""

@@ -4,7 +4,7 @@ from relief_shared.runtime import ServiceSpec, create_app
 
 from eligibility import api, events
 from eligibility.settings import Settings
-from eligibility.store import metadata, plumbing
+from eligibility.store import UnitOfWork, metadata, plumbing
 
 SPEC = ServiceSpec(
     name="eligibility",
@@ -14,6 +14,8 @@ SPEC = ServiceSpec(
     plumbing=plumbing,
     routers=[api.router],
     subscriptions=events.subscriptions,
+    unit_of_work=UnitOfWork,
+    problems=api.PROBLEMS,
 )
 
 

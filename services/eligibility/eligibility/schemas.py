@@ -152,7 +152,57 @@ class CaseIn(_Body):
     consent: Consent
 
 
+
+
 class CaseCreated(BaseModel):
     case_id: str
     status: str
     links: dict[str, str]
+
+
+class TimelineActor(BaseModel):
+    id: str
+    name: str
+
+
+class TimelineItem(BaseModel):
+    at: str = Field(description="ISO 8601 with offset, Asia/Shanghai")
+    event: str
+    by: TimelineActor
+    summary: str
+
+
+class CaseDocument(BaseModel):
+    """The case as the window sees it (contract.md, `GET /v1/cases/{case_id}`)."""
+
+    case_id: str
+    region: str
+    org_unit: str
+    status: str
+    channel: str
+    applies_for: str
+    accepted_by: str
+    classification: dict[str, Any] | None
+    benefit: dict[str, Any] | None
+    approval: dict[str, Any]
+    payments: list[dict[str, Any]]
+    referrals: list[dict[str, Any]]
+    deadlines: list[dict[str, Any]]
+    timeline: list[TimelineItem]
+    created_at: str
+    updated_at: str
+
+
+class CaseSummary(BaseModel):
+    case_id: str
+    region: str
+    org_unit: str
+    status: str
+    channel: str
+    created_at: str
+
+
+class CasePage(BaseModel):
+    items: list[CaseSummary]
+    page: int
+    total: int

@@ -1,124 +1,173 @@
-"""Eligibility's use cases: accept a request, classify it, fold every event into the case view."""
+"""Eligibility's use cases: accept a request, classify it, fold every event into the case view,
+and read cases. Each opens and commits its own unit of work, except the event-driven ones,
+which run inside the inbox's transaction (the inbox row must commit with their effect)."""
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from relief_shared.auth import Principal
 from relief_shared.calendar import SHANGHAI
-from relief_shared.db import UnitOfWork
-from relief_shared.events import Envelope
+from relief_shared.contract import Actor, Envelope, Person, system
+from relief_shared.contract.case import (CaseClassified, CaseReceived, Classification, Expense, HouseholdFacts,
+                                         SituationEvent, SituationFacts)
+from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.inbox import Poison
-from relief_shared.problems import Forbidden, Unprocessable
 from relief_shared.regions import RegionPacks
 
-from eligibility import store
-from eligibility.domain import actor, status_after, summary, view_facts
+from eligibility import projection
+from eligibility.domain import InvalidRequest, NoSuchCase, OutsideJurisdiction
 from eligibility.policy import classify
 from eligibility.schemas import CaseIn
+from eligibility.store import UnitOfWork, timeline_document, view_of
 
 SOURCE = "eligibility"
-BY = {"id": "system:eligibility", "name": "eligibility"}
+
+
+@dataclass(frozen=True)
+class SubmitCase:
+    body: CaseIn
+    clerk: Principal
+    request: IdempotentRequest | None = None
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    region: str
+    org_unit: str | None
+    status: str | None
+    page: int
+    size: int
 
 
 def new_case_id(now: datetime) -> str:
     return f"TA-{now.astimezone(SHANGHAI):%Y%m%d}-{uuid.uuid4().hex[:10]}"
 
 
+async def submit_case(cmd: SubmitCase, uow: UnitOfWork, packs: RegionPacks) -> Reply:
+    """ONE-WINDOW: the case row, `case.received` and the Idempotency-Key's reply commit together,
+    or nothing does. The request's personal data stays in this service's own row."""
+    body, clerk = cmd.body, cmd.clerk
+    check_jurisdiction(body, clerk, packs)
+    async with uow:
+        earlier = await uow.idempotency.replay(cmd.request)
+        if earlier:
+            return earlier
+        now = datetime.now(timezone.utc)
+        case_id = new_case_id(now)
+        await uow.cases.add(case_id=case_id, region=body.region, org_unit=body.org_unit, channel=body.channel,
+                            applies_for=body.applies_for, accepted_by=clerk.sub,
+                            applicant_id_number=body.applicant.id_number, request=body.model_dump(mode="json"),
+                            at=now)
+        received = Envelope.new(CaseReceived(
+            org_unit=body.org_unit, channel=body.channel, applies_for=body.applies_for,
+            accepted_on=now.astimezone(SHANGHAI).date(), by=Actor(id=clerk.sub, name=clerk.name),
+        ), case_id=case_id, region=body.region, source=SOURCE, at=now)
+        uow.record(received)
+        await _put_on_timeline([received], uow)  # the new row's status and time are already this event's
+        reply = Reply(201, {"case_id": case_id, "status": "received", "links": {"self": f"/v1/cases/{case_id}"}})
+        await uow.idempotency.remember(cmd.request, reply)
+        await uow.commit()
+    return reply
+
+
 def check_jurisdiction(body: CaseIn, clerk: Principal, packs: RegionPacks) -> None:
-    """Unknown region or org unit is a 422 naming the field; another region's case is a 403."""
+    """Unknown region or org unit names the field; another region's or town's case is refused."""
     if body.region not in packs:
-        raise Unprocessable(f"unknown region {body.region!r}", errors=[
+        raise InvalidRequest(f"unknown region {body.region!r}", errors=[
             {"field": "region", "message": f"unknown region; known: {', '.join(packs.codes())}"}])
     if not packs.get(body.region).has_org_unit(body.org_unit):
-        raise Unprocessable(f"unknown org unit {body.org_unit!r} in {body.region}", errors=[
+        raise InvalidRequest(f"unknown org unit {body.org_unit!r} in {body.region}", errors=[
             {"field": "org_unit", "message": "not a town/street of this region"}])
-    clerk.require_region(body.region)
+    if body.region != clerk.region:
+        raise OutsideJurisdiction(f"{clerk.sub} works for region {clerk.region}, not {body.region}")
     if clerk.org_unit and clerk.org_unit != body.org_unit:
-        raise Forbidden(f"{clerk.sub} accepts requests for {clerk.org_unit}, not {body.org_unit}")
+        raise OutsideJurisdiction(f"{clerk.sub} accepts requests for {clerk.org_unit}, not {body.org_unit}")
 
 
-async def submit_case(body: CaseIn, request: dict[str, Any], clerk: Principal, uow: UnitOfWork) -> str:
-    """ONE-WINDOW: the case row and `case.received` commit together, or neither does.
-    `request` is the body as JSON, as stored and as published."""
-    now = datetime.now(timezone.utc)
-    case_id = new_case_id(now)
-    await store.add_case(uow.conn, case_id=case_id, region=body.region, org_unit=body.org_unit,
-                         channel=body.channel, applies_for=body.applies_for, accepted_by=clerk.sub,
-                         applicant_id_number=body.applicant.id_number, request=request, at=now)
-    received = Envelope.new("case.received", case_id=case_id, region=body.region, source=SOURCE, data={
-        **{k: request[k] for k in ("org_unit", "channel", "applies_for", "applicant", "household", "situation",
-                                   "consent")},
-        "accepted_on": now.astimezone(SHANGHAI).date().isoformat(),
-        "by": {"id": clerk.sub, "name": clerk.name},
-    })
-    uow.record(received)
-    await _put_on_timeline([received], uow)  # the new row's status and time are already this event's
-    return case_id
-
-
-async def on_cases_received(events: Sequence[Envelope], uow: UnitOfWork) -> None:
-    """CLS-*: classify and tell the chain; the classification is the case's, with its reasons."""
-    classified = [_classified(event) for event in events]
+async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitOfWork) -> None:
+    """CLS-*: classify each accepted request from its stored body and tell the chain; the
+    classification is the case's, with its reasons."""
+    requests = await uow.cases.requests([e.case_id for e in events])
+    classified = []
+    for event in events:
+        request = requests.get(event.case_id)
+        if request is None:
+            raise Poison(f"case.received for {event.case_id}, which this service never accepted")
+        classified.append(Envelope.new(classified_payload(event.data, CaseIn.model_validate(request)),
+                                       case_id=event.case_id, region=event.region, source=SOURCE, cause=event))
     uow.record(*classified)
     await fold(classified, uow)
 
 
-def _classified(event: Envelope) -> Envelope:
-    data = event.data
-    try:
-        household, situation = data["household"], data["situation"]
-        classification = classify([e["kind"] for e in situation["events"]],
-                                  [e["category"] for e in situation.get("expenses", [])],
-                                  household["status"], household["registered_in_region"])
-        return Envelope.new("case.classified", case_id=event.case_id, region=event.region, source=SOURCE,
-                            cause=event, data={
-            "org_unit": data["org_unit"], "applies_for": data["applies_for"],
-            "classification": classification.as_dict(),
-            "applicant": {k: data["applicant"][k] for k in ("id_number", "name")},
-            "household": household, "situation": situation,
-            "accepted_on": data["accepted_on"], "accepted_by": data["by"], "by": BY,
-        })
-    except (KeyError, TypeError) as exc:
-        raise Poison(f"case.received without {exc}") from exc
+def classified_payload(received: CaseReceived, request: CaseIn) -> CaseClassified:
+    """What means-check and benefit-calc need of the case, and the applicant as the payee: no
+    other member is named, no free text travels."""
+    household, situation = request.household, request.situation
+    classification = classify([e.kind for e in situation.events], [e.category for e in situation.expenses],
+                              household.status, household.registered_in_region)
+    return CaseClassified(
+        org_unit=received.org_unit, applies_for=received.applies_for,
+        classification=Classification(**classification.as_dict()),
+        applicant=Person(id_number=request.applicant.id_number, name=request.applicant.name),
+        household=HouseholdFacts(status=household.status, size=len(household.members),
+                                 monthly_income_per_capita=household.monthly_income_per_capita,
+                                 registered_in_region=household.registered_in_region),
+        situation=SituationFacts(
+            events=[SituationEvent(kind=e.kind, occurred_on=e.occurred_on) for e in situation.events],
+            severity=situation.severity, needs=list(situation.needs),
+            expenses=[Expense(category=e.category, amount=e.amount, incurred_from=e.incurred_from,
+                              incurred_to=e.incurred_to) for e in situation.expenses]),
+        accepted_on=received.accepted_on, accepted_by=received.by, by=system(SOURCE),
+    )
 
 
-async def fold(events: Sequence[Envelope], uow: UnitOfWork) -> None:
+async def fold(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
     """Put events on their cases' timelines, with what the view takes from each, and move the
     statuses forward. Once per event: eligibility folds its own events in the transaction that
     records them, the case-view consumer (deduplicated by its inbox) folds everyone else's, a
     fetched batch at a time."""
-    for event in events:
-        if event.type.startswith("payment.") and not event.data.get("payment_id"):
-            raise Poison(f"{event.type} without payment_id")
-    unknown = {e.case_id for e in events} - await store.known_cases(uow.conn, {e.case_id for e in events})
+    unknown = {e.case_id for e in events} - await uow.cases.known({e.case_id for e in events})
     if unknown:
         raise LookupError(f"cases not known here yet: {', '.join(sorted(unknown))}")  # transient: retried
-    await store.advance(uow.conn, [(e.case_id, status_after(e.type, e.data)) for e in events],
-                        datetime.now(timezone.utc))
-    await _put_on_timeline(events, uow)
+    entries = [projection.timeline_entry(e) for e in events]
+    await uow.cases.advance([(entry.case_id, status) for status, entry in entries], datetime.now(timezone.utc))
+    await uow.timeline.add([entry for _, entry in entries])
 
 
-async def _put_on_timeline(events: Sequence[Envelope], uow: UnitOfWork) -> None:
-    await store.add_timeline_entries(uow.conn, [store.timeline_entry(
-        case_id=e.case_id, event_id=e.id, event=e.type, at=e.occurred_at, by=actor(e.data, e.source),
-        summary=summary(e.type, e.data), facts=view_facts(e.type, e.data)) for e in events])
+async def _put_on_timeline(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
+    await uow.timeline.add([projection.timeline_entry(e)[1] for e in events])
 
 
-async def case_document(conn: Any, case_id: str) -> dict[str, Any] | None:
-    row = await store.get_case_row(conn, case_id)
-    if row is None:
-        return None
-    timeline = await store.timeline_rows(conn, case_id)
-    view = store.view_of(row, timeline)
+async def case_document(case_id: str, reader: Principal, uow: UnitOfWork) -> dict[str, Any]:
+    """The whole case as the window sees it, if it is in the reader's region."""
+    async with uow:
+        row = await uow.cases.get(case_id, region=reader.region)
+        if row is None:
+            raise NoSuchCase(f"no case {case_id} in region {reader.region}")
+        timeline = await uow.timeline.of(case_id)
+    view = view_of(row, timeline)
     return {
         "case_id": row.case_id, "region": row.region, "org_unit": row.org_unit, "status": row.status,
         "channel": row.channel, "applies_for": row.applies_for, "accepted_by": row.accepted_by,
         "classification": view.classification, "benefit": view.benefit, "approval": view.approval,
         "payments": list(view.payments.values()), "referrals": [], "deadlines": view.deadlines,
-        "timeline": store.timeline_document(timeline),
+        "timeline": timeline_document(timeline),
         "created_at": row.created_at.astimezone(SHANGHAI).isoformat(),
         "updated_at": row.updated_at.astimezone(SHANGHAI).isoformat(),
     }
+
+
+async def list_cases(query: CaseQuery, reader: Principal, uow: UnitOfWork) -> dict[str, Any]:
+    """A page of the region's cases, newest first; only the reader's own region."""
+    if query.region != reader.region:
+        raise OutsideJurisdiction(f"{reader.sub} works for region {reader.region}, not {query.region}")
+    async with uow:
+        rows, total = await uow.cases.page(region=query.region, org_unit=query.org_unit, status=query.status,
+                                           page=query.page, size=query.size)
+    items = [{"case_id": r.case_id, "region": r.region, "org_unit": r.org_unit, "status": r.status,
+              "channel": r.channel, "created_at": r.created_at.astimezone(SHANGHAI).isoformat()} for r in rows]
+    return {"items": items, "page": query.page, "total": total}

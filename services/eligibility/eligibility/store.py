@@ -1,9 +1,11 @@
-"""Eligibility's tables and the queries on them; nothing else touches SQL."""
+"""Eligibility's tables, and the repositories its unit of work carries; nothing else touches SQL."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from relief_shared import db
 from relief_shared.calendar import SHANGHAI
 from relief_shared.db import UtcDateTime, new_metadata
 from relief_shared.plumbing import Plumbing, SeqId
@@ -49,7 +51,8 @@ timeline = Table(
 
 # Built once: a statement's construction costs more than running it (hot paths bind values).
 _insert_case = insert(cases)
-_select_case = select(cases).where(cases.c.case_id == bindparam("b_case_id"))
+_select_case = select(cases).where(cases.c.case_id == bindparam("b_case_id"), cases.c.region == bindparam("b_region"))
+_select_requests = select(cases.c.case_id, cases.c.request).where(cases.c.case_id.in_(bindparam("b_ids", expanding=True)))
 _known_cases = select(cases.c.case_id).where(cases.c.case_id.in_(bindparam("b_ids", expanding=True)))
 # The rank of the stored status, spelled out in SQL from our own constants (bound parameters
 # would be ~20 per row of an executemany for the same effect).
@@ -78,57 +81,85 @@ def view_of(row: Any, timeline_rows: list[Any]) -> CaseView:
     return view
 
 
-async def add_case(conn: AsyncConnection, *, case_id: str, region: str, org_unit: str, channel: str,
-                   applies_for: str, accepted_by: str, applicant_id_number: str, request: dict, at: datetime) -> None:
-    await conn.execute(_insert_case, dict(
-        case_id=case_id, region=region, org_unit=org_unit, status="received", channel=channel,
-        applies_for=applies_for, accepted_by=accepted_by, applicant_id_number=applicant_id_number,
-        request=request, view=_view_json(CaseView("received")), created_at=at, updated_at=at,
-    ))
+@dataclass(frozen=True)
+class TimelineEntry:
+    case_id: str
+    event_id: str
+    event: str
+    at: datetime
+    by_id: str
+    by_name: str
+    summary: str
+    facts: dict[str, Any] | None  # what the case view takes from the event; None: nothing
 
 
-async def get_case_row(conn: AsyncConnection, case_id: str) -> Any:
-    return (await conn.execute(_select_case, {"b_case_id": case_id})).first()
+class Cases:
+    """The cases as eligibility keeps them; reads take the caller's region into the query."""
+
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def add(self, *, case_id: str, region: str, org_unit: str, channel: str, applies_for: str,
+                  accepted_by: str, applicant_id_number: str, request: dict, at: datetime) -> None:
+        await self.conn.execute(_insert_case, dict(
+            case_id=case_id, region=region, org_unit=org_unit, status="received", channel=channel,
+            applies_for=applies_for, accepted_by=accepted_by, applicant_id_number=applicant_id_number,
+            request=request, view=_view_json(CaseView("received")), created_at=at, updated_at=at,
+        ))
+
+    async def get(self, case_id: str, *, region: str) -> Any:
+        """The case row if it is in `region`; None otherwise (another region's case is not there)."""
+        return (await self.conn.execute(_select_case, {"b_case_id": case_id, "b_region": region})).first()
+
+    async def requests(self, case_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored intake bodies: the only copy of the applicant's and household's personal data."""
+        rows = await self.conn.execute(_select_requests, {"b_ids": case_ids})
+        return {row.case_id: row.request for row in rows}
+
+    async def known(self, case_ids: set[str]) -> set[str]:
+        return set(await self.conn.scalars(_known_cases, {"b_ids": list(case_ids)}))
+
+    async def advance(self, moves: list[tuple[str, str | None]], at: datetime) -> None:
+        """Each (case, status): the status moves forward to it, never back; `updated_at` is `at`."""
+        await self.conn.execute(_advance_case, [
+            {"b_case_id": case_id, "b_rank": STATUS_RANK[status] if status else -1, "b_status": status or "",
+             "b_at": at} for case_id, status in moves])
+
+    async def page(self, *, region: str, org_unit: str | None, status: str | None, page: int,
+                   size: int) -> tuple[list[Any], int]:
+        where = [cases.c.region == region]
+        if org_unit:
+            where.append(cases.c.org_unit == org_unit)
+        if status:
+            where.append(cases.c.status == status)
+        total = await self.conn.scalar(select(func.count()).select_from(cases).where(*where))
+        rows = (await self.conn.execute(select(cases).where(*where)
+                                        .order_by(cases.c.created_at.desc(), cases.c.case_id)
+                                        .limit(size).offset((page - 1) * size))).all()
+        return rows, total
 
 
-async def known_cases(conn: AsyncConnection, case_ids: set[str]) -> set[str]:
-    return set(await conn.scalars(_known_cases, {"b_ids": list(case_ids)}))
+class Timeline:
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def add(self, entries: list[TimelineEntry]) -> None:
+        await self.conn.execute(_insert_timeline, [
+            dict(case_id=e.case_id, event_id=e.event_id, event=e.event, at=e.at, by_id=e.by_id, by_name=e.by_name,
+                 summary=e.summary[:500], facts=e.facts) for e in entries])
+
+    async def of(self, case_id: str) -> list[Any]:
+        return (await self.conn.execute(_select_timeline, {"b_case_id": case_id})).all()
 
 
-async def advance(conn: AsyncConnection, moves: list[tuple[str, str | None]], at: datetime) -> None:
-    """Each (case, status): the status moves forward to it, never back; `updated_at` is `at`."""
-    await conn.execute(_advance_case, [
-        {"b_case_id": case_id, "b_rank": STATUS_RANK[status] if status else -1, "b_status": status or "",
-         "b_at": at} for case_id, status in moves])
+class UnitOfWork(db.UnitOfWork):
+    cases: Cases
+    timeline: Timeline
 
-
-def timeline_entry(*, case_id: str, event_id: str, event: str, at: datetime, by: dict[str, str], summary: str,
-                   facts: dict[str, Any] | None) -> dict[str, Any]:
-    return dict(case_id=case_id, event_id=event_id, event=event, at=at, by_id=by["id"], by_name=by["name"],
-                summary=summary[:500], facts=facts)
-
-
-async def add_timeline_entries(conn: AsyncConnection, entries: list[dict[str, Any]]) -> None:
-    await conn.execute(_insert_timeline, entries)
-
-
-async def timeline_rows(conn: AsyncConnection, case_id: str) -> list[Any]:
-    return (await conn.execute(_select_timeline, {"b_case_id": case_id})).all()
+    def bind(self, conn: AsyncConnection) -> None:
+        self.cases, self.timeline = Cases(conn), Timeline(conn)
 
 
 def timeline_document(rows: list[Any]) -> list[dict[str, Any]]:
     return [{"at": r.at.astimezone(SHANGHAI).isoformat(), "event": r.event, "by": {"id": r.by_id, "name": r.by_name},
              "summary": r.summary} for r in rows]
-
-
-async def list_cases(conn: AsyncConnection, *, region: str, org_unit: str | None, status: str | None,
-                     page: int, size: int) -> tuple[list[Any], int]:
-    where = [cases.c.region == region]
-    if org_unit:
-        where.append(cases.c.org_unit == org_unit)
-    if status:
-        where.append(cases.c.status == status)
-    total = await conn.scalar(select(func.count()).select_from(cases).where(*where))
-    rows = (await conn.execute(select(cases).where(*where).order_by(cases.c.created_at.desc(), cases.c.case_id)
-                               .limit(size).offset((page - 1) * size))).all()
-    return rows, total

@@ -1,3 +1,5 @@
+"""means-check's event door: the declared consumer bound to its use case."""
+from relief_shared.contract.consumers import MEANS_CHECK_CLASSIFIED
 from relief_shared.inbox import Subscription
 from relief_shared.runtime import Runtime
 
@@ -5,4 +7,4 @@ from means_check import service
 
 
 def subscriptions(_: Runtime) -> list[Subscription]:
-    return [Subscription("means-check-classified", "RELIEF", ["relief.case.classified"], service.on_case_classified)]
+    return [Subscription(MEANS_CHECK_CLASSIFIED, service.on_case_classified)]

@@ -3,7 +3,7 @@ from fastapi import FastAPI
 
 from means_check import api, events
 from means_check.settings import Settings
-from means_check.store import metadata, plumbing
+from means_check.store import UnitOfWork, metadata, plumbing
 from relief_shared.runtime import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
@@ -14,6 +14,8 @@ SPEC = ServiceSpec(
     plumbing=plumbing,
     routers=[api.router],
     subscriptions=events.subscriptions,
+    unit_of_work=UnitOfWork,
+    problems=api.PROBLEMS,
 )
 
 

@@ -1,24 +1,35 @@
+"""means-check's use cases: decide what verification a classified case needs, and read it."""
 from __future__ import annotations
 
-from means_check import store
+from relief_shared.auth import Principal
+from relief_shared.contract import Envelope, system
+from relief_shared.contract.case import CaseClassified
+from relief_shared.contract.means import MeansRequested, MeansSkipped
+
 from means_check.policy import scope_for
-from relief_shared.db import UnitOfWork
-from relief_shared.events import Envelope
-from relief_shared.inbox import Poison
+from means_check.store import UnitOfWork
 
 SOURCE = "means-check"
-BY = {"id": "system:means-check", "name": "means-check"}
 
 
-async def on_case_classified(event: Envelope, uow: UnitOfWork) -> None:
+class NoSuchCheck(LookupError):
+    """No means check of that case in the caller's region."""
+
+
+async def on_case_classified(event: Envelope[CaseClassified], uow: UnitOfWork) -> None:
     """Record what verification the case needs; the emergency path records that it skipped."""
-    try:
-        classification = event.data["classification"]["type"]
-        household_status = event.data["household"]["status"]
-    except (KeyError, TypeError) as exc:
-        raise Poison(f"case.classified without {exc}") from exc
-    scope = scope_for(classification, household_status)
-    await store.add_check(uow.conn, case_id=event.case_id, region=event.region, scope=scope)
-    event_type = "means.skipped" if scope.status == "skipped" else "means.requested"
-    uow.record(Envelope.new(event_type, case_id=event.case_id, region=event.region, source=SOURCE, cause=event,
-                            data={"scope": scope.scope, "rules": list(scope.rules), "reason": scope.reason, "by": BY}))
+    data = event.data
+    scope = scope_for(data.classification.type, data.household.status)
+    await uow.checks.add(case_id=event.case_id, region=event.region, scope=scope)
+    payload = MeansSkipped if scope.status == "skipped" else MeansRequested
+    uow.record(Envelope.new(payload(scope=scope.scope, rules=list(scope.rules), reason=scope.reason,
+                                    by=system(SOURCE)),
+                            case_id=event.case_id, region=event.region, source=SOURCE, cause=event))
+
+
+async def recorded_check(case_id: str, reader: Principal, uow: UnitOfWork) -> dict:
+    async with uow:
+        check = await uow.checks.get(case_id, region=reader.region)
+    if check is None:
+        raise NoSuchCheck(f"no means check recorded for case {case_id} in region {reader.region}")
+    return check

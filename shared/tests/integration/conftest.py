@@ -9,8 +9,8 @@ from sqlalchemy import Column, Integer, String, Table, func, insert, select
 
 from relief_shared.bus import Bus
 from relief_shared.db import Database, create_engine, new_metadata
-from relief_shared.events import Envelope
-from relief_shared.outbox import outbox_writer
+from relief_shared.contract import REGISTRY, ConsumerSpec, Envelope
+from relief_shared.contract.examples import example
 from relief_shared.plumbing import Plumbing
 
 metadata = new_metadata()
@@ -42,7 +42,14 @@ async def record_effect(event: Envelope, uow) -> None:  # noqa: ANN001
 
 
 def sample_event(case_id: str = "case-1", type_: str = "case.received") -> Envelope:
-    return Envelope.new(type_, case_id=case_id, region="fuxin-haizhou", source="test", data={"n": 1})
+    spec = REGISTRY.get(type_, 1)
+    return Envelope.new(example(spec), case_id=case_id, region="fuxin-haizhou", source=spec.publisher)
+
+
+def plumbing_consumer(durable: str = "test-consumer") -> ConsumerSpec:
+    """A consumer of the case events for the plumbing's own tests (not one of the suite's)."""
+    return ConsumerSpec(durable, "test", (("case.received", 1), ("case.classified", 1), ("case.approved", 1)),
+                        "plumbing tests")
 
 
 @pytest.fixture
@@ -50,7 +57,7 @@ async def harness(database_url: str, nats_server) -> AsyncIterator[Harness]:  # 
     engine = create_engine(database_url)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    db = Database(engine, outbox_writer(plumbing.outbox))
+    db = Database(engine, plumbing)
     bus = Bus(nats_server.url, "test")
     bus.start()
     await bus.wait_ready()

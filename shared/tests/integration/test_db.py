@@ -8,7 +8,6 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from relief_shared.db import Database, create_engine, sqlite_url
-from relief_shared.outbox import outbox_writer
 
 from .conftest import effects, metadata, plumbing
 
@@ -17,7 +16,7 @@ async def sqlite_database(path: Path) -> Database:
     engine = create_engine(sqlite_url(path))
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    return Database(engine, outbox_writer(plumbing.outbox))
+    return Database(engine, plumbing)
 
 
 async def test_a_failed_transaction_leaves_the_kept_writer_ready_for_the_next(tmp_path: Path) -> None:

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from relief_shared.inbox import Consumer, ConsumerPolicy, Poison, Subscription
 from relief_shared.testing import eventually
 
-from .conftest import Harness, record_effect, sample_event
+from .conftest import Harness, record_effect, sample_event, plumbing_consumer
 
 FAST = ConsumerPolicy(max_deliver=3, ack_wait_seconds=1.0, backoff_seconds=(0.1, 0.1, 0.1), batch=10)
 
 
 def consumer(h: Harness, handler=record_effect, cls=Consumer) -> Consumer:  # noqa: ANN001
-    return cls(h.bus, h.db, h.plumbing, Subscription("test-consumer", "RELIEF", ["relief.case.>"], handler), FAST)
+    return cls(h.bus, h.db, h.plumbing, Subscription(plumbing_consumer(), handler), FAST)
 
 
 async def publish(h: Harness, event) -> None:  # noqa: ANN001
@@ -59,7 +60,7 @@ async def test_poison_message_is_parked_with_its_reason(harness: Harness) -> Non
     c = consumer(harness, refuse)
     await run_until(harness, c, lambda: _parked(harness, 2), "two messages parked")
     reasons = sorted(p.reason for p in await harness.parked())
-    assert reasons[0].startswith("invalid envelope")
+    assert reasons[0].startswith("invalid message: not JSON")
     assert reasons[1] == "poison: household.members missing"
     assert await harness.effects() == 0
 
@@ -165,7 +166,7 @@ async def test_a_batch_handler_gets_each_new_event_once_and_a_failing_batch_is_r
 
     first, bad = sample_event("case-a"), sample_event("case-bad")
     c = Consumer(harness.bus, harness.db, harness.plumbing,
-                 Subscription("test-batches", "RELIEF", ["relief.case.>"], fold, takes_batches=True), FAST)
+                 Subscription(plumbing_consumer("test-batches"), fold, takes_batches=True), FAST)
     assert await c.apply(first) is True and await c.apply(first) is False  # one event, as a batch of one
     for event in (first, sample_event("case-b"), sample_event("case-c"), bad):
         await publish(harness, event)
@@ -175,3 +176,43 @@ async def test_a_batch_handler_gets_each_new_event_once_and_a_failing_batch_is_r
     assert ["case-bad"] in seen  # a failing batch is taken apart: the bad event alone is parked
     [parked] = await harness.parked()
     assert parked.event_id == bad.id and parked.reason == "poison: no such case"
+
+
+async def test_a_payload_that_does_not_validate_is_parked_with_the_error_and_the_consumer_goes_on(
+        harness: Harness) -> None:
+    bad = sample_event("case-bad")
+    raw = json.loads(bad.to_bytes())
+    raw["data"]["accepted_on"] = "yesterday"
+    await harness.bus.js.publish(bad.subject, json.dumps(raw).encode(), headers={"Nats-Msg-Id": bad.id})
+    unknown = json.loads(sample_event("case-v9").to_bytes()) | {"version": 9}
+    await harness.bus.js.publish(bad.subject, json.dumps(unknown).encode(), headers={"Nats-Msg-Id": unknown["id"]})
+    await publish(harness, sample_event("case-good"))
+    calls = 0
+
+    async def counting(event, uow) -> None:  # noqa: ANN001
+        nonlocal calls
+        calls += 1
+        await record_effect(event, uow)
+
+    await run_until(harness, consumer(harness, counting), lambda: _effects(harness, 1), "the good one applied")
+    await eventually(lambda: _parked(harness, 2), message="both bad ones parked")
+    reasons = {p.event_id: p for p in await harness.parked()}
+    assert reasons[bad.id].reason.startswith("invalid message: case.received.v1 does not validate: data.accepted_on")
+    assert reasons[bad.id].deliveries == 1 and reasons[bad.id].region == "fuxin-haizhou"  # parked at once
+    assert reasons[unknown["id"]].reason == "invalid message: unregistered event type 'case.received' version 9"
+    assert calls == 1
+
+
+async def test_a_registered_version_the_consumer_does_not_read_is_acked_without_effect(harness: Harness) -> None:
+    from relief_shared.contract import ConsumerSpec
+
+    v2_only = ConsumerSpec("test-v2-only", "test", (("case.received", 2),), "reads a version not yet published")
+    await publish(harness, sample_event())
+    c = Consumer(harness.bus, harness.db, harness.plumbing, Subscription(v2_only, record_effect), FAST)
+
+    async def acked() -> bool:
+        info = await harness.bus.js.consumer_info("RELIEF", "test-v2-only")
+        return info.num_ack_pending == 0 and info.num_pending == 0 and info.delivered.stream_seq == 1
+
+    await run_until(harness, c, acked, "v1 acked")
+    assert await harness.effects() == 0 and await harness.parked() == []

@@ -9,7 +9,7 @@ from .conftest import Harness, sample_event
 
 
 def relay(h: Harness) -> OutboxRelay:
-    return OutboxRelay(h.db, h.plumbing.outbox, h.bus, poll_seconds=0.05)
+    return OutboxRelay(h.db, h.bus, poll_seconds=0.05)
 
 
 async def stream_count(h: Harness) -> int:
@@ -48,7 +48,7 @@ async def test_relay_killed_between_publish_and_mark_sent_yields_one_message(har
         async def mark_sent(self, seqs: list[int]) -> None:
             raise SystemExit("killed before marking sent")
 
-    crashing = CrashingRelay(harness.db, harness.plumbing.outbox, harness.bus)
+    crashing = CrashingRelay(harness.db, harness.bus)
     try:
         await crashing.publish_pending()
     except SystemExit:

@@ -11,7 +11,7 @@ from relief_shared.inbox import Consumer, Subscription
 from relief_shared.pull import ConsumerGone, Puller
 from relief_shared.testing import eventually
 
-from .conftest import Harness, record_effect, sample_event
+from .conftest import Harness, record_effect, sample_event, plumbing_consumer
 from .test_inbox import FAST, publish
 
 
@@ -60,7 +60,7 @@ async def test_a_deleted_consumer_is_reported_and_the_consumer_loop_makes_it_aga
         await puller.stop()
 
     consumer = Consumer(harness.bus, harness.db, harness.plumbing,
-                        Subscription("test-recreated", "RELIEF", ["relief.case.>"], record_effect), FAST)
+                        Subscription(plumbing_consumer("test-recreated"), record_effect), FAST)
     task = asyncio.create_task(consumer.run())
     try:
         await publish(harness, sample_event("one"))

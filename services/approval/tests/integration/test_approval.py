@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,8 +11,8 @@ from sqlalchemy import func, select
 from approval import store
 from approval.main import build
 from approval.settings import Settings
-from relief_shared.events import Envelope
-from relief_shared.testing import eventually, migrated, serving, staff_token
+from relief_shared.contract import Envelope
+from relief_shared.testing import eventually, make_event, migrated, parse_event, serving, staff_token
 
 TOWN = "fuxin-haizhou/hanjiadian"
 APPROVER = staff_token("approver", sub="approver-1", name="王审批", org_unit=TOWN)
@@ -19,15 +20,10 @@ CLERK = staff_token("clerk", "approver", sub="clerk-1", name="李经办", org_un
 
 
 def calculated(case_id: str, *, type_: str = "emergency", ceiling: str = "3000.00", **overrides) -> Envelope:
-    data = {
-        "org_unit": TOWN, "type": type_, "as_of": "2026-09-30", "ceiling": ceiling, "recommended": ceiling,
-        "rules": ["FX-EMG-TIER"], "trace": [], "caps": [], "needs_deliberation": False,
-        "applicant": {"id_number": "210902199001011234", "name": "张三"},
-        "accepted_by": {"id": "clerk-1", "name": "李经办"},
-        "by": {"id": "system:benefit-calc", "name": "benefit-calc"},
-    }
-    return Envelope.new("benefit.calculated", case_id=case_id, region="fuxin-haizhou", source="benefit-calc",
-                        data={**data, **overrides})
+    return make_event("benefit.calculated", case_id, org_unit=TOWN, type=type_, as_of="2026-09-30", ceiling=ceiling,
+                      recommended=ceiling, rules=["FX-EMG-TIER"], trace=[], caps=[], needs_deliberation=False,
+                      applicant={"id_number": "210902199001011234", "name": "张三"},
+                      accepted_by={"id": "clerk-1", "name": "李经办"}, **overrides)
 
 
 @contextlib.asynccontextmanager
@@ -39,8 +35,8 @@ async def running(database_url: str, nats_url: str) -> AsyncIterator[tuple[httpx
         yield client, app.state.runtime, js
 
 
-async def publish(js, event: Envelope, msg_id: str | None = None) -> None:  # noqa: ANN001
-    await js.publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": msg_id or event.id})
+async def publish(js, event: Envelope, msg_id: str | None = None, raw: bytes | None = None) -> None:  # noqa: ANN001
+    await js.publish(event.subject, raw or event.to_bytes(), headers={"Nats-Msg-Id": msg_id or event.id})
 
 
 async def task_of(client: httpx.AsyncClient, case_id: str, headers: dict = APPROVER) -> dict:
@@ -59,7 +55,7 @@ async def published(js, subject: str, case_id: str) -> list[Envelope]:  # noqa: 
     except Exception:
         msgs = []
     await sub.unsubscribe()
-    return [e for e in (Envelope.from_bytes(m.data) for m in msgs) if e.case_id == case_id]
+    return [e for e in (parse_event(m.data) for m in msgs) if e.case_id == case_id]
 
 
 async def test_an_emergency_case_becomes_a_task_for_its_town_and_is_approved(database_url, nats_server) -> None:  # noqa: ANN001
@@ -74,11 +70,11 @@ async def test_an_emergency_case_becomes_a_task_for_its_town_and_is_approved(dat
         assert [t for t in (await client.get("/v1/tasks", headers=other_town)).json() if t["case_id"] == "case-adv"] == []
 
         [requested] = await eventually(lambda: published(js, "relief.approval.requested", "case-adv"))
-        assert requested.causation_id == event.id and requested.data["task_id"] == task["id"]
-        assert requested.data["route"] == {"rules": ["FX-ADV", "ADV-SKIP"],
-                                           "skipped": ["means_check", "democratic_appraisal", "public_notice"],
-                                           "sources": ["seed 000 四"]}
-        assert requested.data["by"] == {"id": "system:approval", "name": "approval"}
+        assert requested.causation_id == event.id and requested.data.task_id == task["id"]
+        assert requested.data.route.model_dump() == {"rules": ["FX-ADV", "ADV-SKIP"],
+                                                     "skipped": ["means_check", "democratic_appraisal", "public_notice"],
+                                                     "sources": ["seed 000 四"]}
+        assert requested.data.by.model_dump() == {"id": "system:approval", "name": "approval"}
 
         body = {"step": "approve", "decision": "approve", "amount": "2800.00", "comment": "先行救助"}
         r = await client.post("/v1/cases/case-adv/decisions", json=body, headers=CLERK)
@@ -88,15 +84,18 @@ async def test_an_emergency_case_becomes_a_task_for_its_town_and_is_approved(dat
         r = await client.post("/v1/cases/case-adv/decisions", json=body,
                               headers=staff_token("approver", sub="x", org_unit="fuxin-haizhou/dongliang"))
         assert r.status_code == 403, r.text
+        r = await client.post("/v1/cases/case-adv/decisions", json=body,
+                              headers=staff_token("approver", sub="y", region="anyang", org_unit="anyang/x"))
+        assert r.status_code == 404, r.text  # another region's case is not there for the caller
 
         r = await client.post("/v1/cases/case-adv/decisions", json=body, headers=APPROVER)
         assert r.status_code == 201, r.text
         assert r.json()["status"] == "approved"
 
         [approved] = await eventually(lambda: published(js, "relief.case.approved", "case-adv"))
-        assert approved.data["amount"] == "2800.00"
-        assert approved.data["payee"] == {"id_number": "210902199001011234", "name": "张三"}
-        assert approved.data["approved_by"] == {"id": "approver-1", "name": "王审批"}
+        assert str(approved.data.amount) == "2800.00"
+        assert approved.data.payee.model_dump() == {"id_number": "210902199001011234", "name": "张三"}
+        assert approved.data.approved_by.model_dump() == {"id": "approver-1", "name": "王审批"}
         assert approved.correlation_id == event.correlation_id
 
         view = (await client.get("/v1/approvals/case-adv", headers=staff_token("auditor"))).json()
@@ -144,14 +143,20 @@ async def test_duplicates_give_one_task_and_poison_is_parked(database_url, nats_
         await publish(js, event)
         await publish(js, event)  # dropped by the stream's duplicate window
         await publish(js, event, msg_id="redelivered")  # reaches the consumer; the inbox absorbs it
-        bad = calculated("case-bad", ceiling=1500)
-        await publish(js, bad)
+        bad = calculated("case-bad")
+        raw = json.loads(bad.to_bytes())
+        raw["data"]["ceiling"] = 1500  # a number where the contract says a string: never converted
+        await publish(js, bad, raw=json.dumps(raw).encode())
 
         async def parked() -> int:
             async with runtime.db.engine.connect() as conn:
                 return await conn.scalar(select(func.count()).select_from(store.plumbing.parked))
 
         assert await eventually(parked, message="poison parked") == 1
+        async with runtime.db.engine.connect() as conn:
+            [row] = (await conn.execute(select(store.plumbing.parked))).all()
+        assert row.event_id == bad.id and row.region == "fuxin-haizhou"
+        assert row.reason.startswith("invalid message: benefit.calculated.v1 does not validate: data.ceiling")
 
         async def all_acked() -> bool:
             info = await js.consumer_info("RELIEF", "approval-calculated")
@@ -178,8 +183,8 @@ async def test_above_the_town_limit_the_district_consents_before_the_case_is_app
         assert r.status_code == 201 and r.json()["status"] == "approved", r.text
 
         [approved] = await eventually(lambda: published(js, "relief.case.approved", "case-exp"))
-        assert (approved.data["step"], approved.data["amount"]) == ("district_consent", "4000.00")
-        assert approved.data["rules"] == ["FX-ROUTE", "DT-SOD"]
+        assert (approved.data.step, str(approved.data.amount)) == ("district_consent", "4000.00")
+        assert approved.data.rules == ["FX-ROUTE", "DT-SOD"]
         view = (await client.get("/v1/approvals/case-exp", headers=district)).json()
         assert [(s["step"], s["status"], s["actor"]["id"]) for s in view["steps"]] == [
             ("approve", "approved", "approver-1"), ("district_consent", "approved", "district-1")]

@@ -2,6 +2,8 @@
 simulated bank's own ledger file, which outlives every app started on it."""
 from __future__ import annotations
 
+import json
+
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,20 +19,25 @@ from disbursement.bank import SimulatedBank
 from disbursement.main import build
 from disbursement.settings import BankSettings, Settings
 from relief_shared.auth import issue
-from relief_shared.events import Envelope
-from relief_shared.testing import eventually, migrated, serving, staff_token
+from relief_shared.contract import Envelope
+from relief_shared.testing import eventually, make_event, migrated, parse_event, serving, staff_token
 
 STAFF = staff_token("clerk")
 OPS = staff_token("ops", sub="ops-1")
 
 
-def approved(case_id: str, *, task_id: str = "task-1", amount: str = "1500.00", payee: dict | None = None) -> Envelope:
-    return Envelope.new("case.approved", case_id=case_id, region="fuxin-haizhou", source="approval", data={
-        "task_id": task_id, "step": "approve", "amount": amount,
-        "approved_by": {"id": "staff-9", "name": "审批人"}, "org_unit": "fuxin-haizhou/hanjiadian",
-        "payee": payee if payee is not None else {"id_number": "210902199001011234", "name": "张三"},
-        "rules": ["FX-ROUTE"], "comment": "", "by": {"id": "staff-9", "name": "审批人"},
-    })
+def approved(case_id: str, *, task_id: str = "task-1", amount: str = "1500.00") -> Envelope:
+    return make_event("case.approved", case_id, task_id=task_id, step="approve", amount=amount,
+                      approved_by={"id": "staff-9", "name": "审批人"}, org_unit="fuxin-haizhou/hanjiadian",
+                      payee={"id_number": "210902199001011234", "name": "张三"}, rules=["FX-ROUTE"], comment="",
+                      by={"id": "staff-9", "name": "审批人"})
+
+
+def altered(event: Envelope, **data: object) -> bytes:
+    """The event's bytes with payload fields replaced: what a broken producer would send."""
+    raw = json.loads(event.to_bytes())
+    raw["data"].update(data)
+    return json.dumps(raw).encode()
 
 
 @dataclass
@@ -39,8 +46,8 @@ class Running:
     js: JetStreamContext
     app: object
 
-    async def publish(self, event: Envelope) -> None:
-        await self.js.publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
+    async def publish(self, event: Envelope, raw: bytes | None = None) -> None:
+        await self.js.publish(event.subject, raw or event.to_bytes(), headers={"Nats-Msg-Id": event.id})
 
     async def payments(self, case_id: str) -> list[dict]:
         r = await self.client.get("/v1/payments", params={"case_id": case_id}, headers=STAFF)
@@ -98,7 +105,7 @@ async def published(js: JetStreamContext, type_: str, case_id: str) -> list[Enve
         msgs = []
     finally:
         await sub.unsubscribe()
-    return [e for e in (Envelope.from_bytes(m.data) for m in msgs) if e.case_id == case_id]
+    return [e for e in (parse_event(m.data) for m in msgs) if e.case_id == case_id]
 
 
 async def published_once(js: JetStreamContext, type_: str, case_id: str) -> Envelope:
@@ -120,13 +127,13 @@ async def test_a_duplicated_approval_is_paid_once(suite: Suite) -> None:
         assert payment["amount"] == "1500.00" and payment["channel"] == "bank" and payment["paid_at"]
         assert len(await app.payments("case-dup")) == 1
         paid = await published_once(app.js, "payment.paid", "case-dup")
-        assert paid.data["payment_id"] == payment["id"] and paid.data["amount"] == "1500.00"
-        assert paid.data["by"] == {"id": "system:disbursement", "name": "disbursement"}
+        assert paid.data.model_dump(mode="json")["payment_id"] == payment["id"] and paid.data.model_dump(mode="json")["amount"] == "1500.00"
+        assert paid.data.model_dump(mode="json")["by"] == {"id": "system:disbursement", "name": "disbursement"}
         scheduled = await published_once(app.js, "payment.scheduled", "case-dup")
         assert scheduled.causation_id == event.id and scheduled.correlation_id == event.correlation_id
-        assert scheduled.data["rules"] == ["FX-PAY-CHANNEL"] and scheduled.data["due"] is None
+        assert scheduled.data.model_dump(mode="json")["rules"] == ["FX-PAY-CHANNEL"] and scheduled.data.model_dump(mode="json")["due"] is None
         sent = await published_once(app.js, "payment.sent", "case-dup")
-        assert sent.data["bank_reference"] == payment["id"]
+        assert sent.data.model_dump(mode="json")["bank_reference"] == payment["id"]
     assert await suite.bookings() == 1
 
 
@@ -148,7 +155,7 @@ async def test_a_lost_reply_is_resolved_by_asking_the_bank(suite: Suite) -> None
         payment = await app.settled("case-lost")
         paid = await published_once(app.js, "payment.paid", "case-lost")
     [receipt] = await suite.bank.ledger()
-    assert receipt.reference == payment["id"] and paid.data["bank_transaction"] == receipt.transaction_id
+    assert receipt.reference == payment["id"] and paid.data.model_dump(mode="json")["bank_transaction"] == receipt.transaction_id
 
 
 async def test_a_refusal_fails_the_payment_for_good(suite: Suite) -> None:
@@ -156,8 +163,8 @@ async def test_a_refusal_fails_the_payment_for_good(suite: Suite) -> None:
         await app.publish(approved("case-fail"))
         payment = await app.settled("case-fail", "failed")
         failed = await published_once(app.js, "payment.failed", "case-fail")
-        assert failed.data["retryable"] is False and failed.data["reason"]
-        assert failed.data["payment_id"] == payment["id"] and payment["paid_at"] is None
+        assert failed.data.model_dump(mode="json")["retryable"] is False and failed.data.model_dump(mode="json")["reason"]
+        assert failed.data.model_dump(mode="json")["payment_id"] == payment["id"] and payment["paid_at"] is None
         assert await published(app.js, "payment.paid", "case-fail") == []
     assert await suite.bookings() == 0
 
@@ -180,10 +187,9 @@ async def test_a_crash_while_the_bank_has_the_transfer_pays_exactly_once(suite: 
 
 async def test_an_approval_that_cannot_be_paid_is_parked(suite: Suite) -> None:
     async with suite.running() as app:
-        bad, numeric = approved("case-bad", payee={}), approved("case-bad", task_id="task-2")
-        numeric = numeric.model_copy(update={"data": {**numeric.data, "amount": 1500}})
-        await app.publish(bad)
-        await app.publish(numeric)  # money as a JSON number is refused, never guessed at
+        bad, numeric = approved("case-bad"), approved("case-bad", task_id="task-2")
+        await app.publish(bad, altered(bad, payee={}))
+        await app.publish(numeric, altered(numeric, amount=1500))  # money as a JSON number is refused, never guessed at
         await app.publish(approved("case-good"))
         await app.settled("case-good")
         engine = app.app.state.runtime.db.engine

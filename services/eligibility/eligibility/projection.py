@@ -1,0 +1,71 @@
+"""How each event a case sees becomes one row of its timeline: the status it moves the case to,
+who did it, a one-line summary naming the amount and rules, and the facts the case view keeps
+(least personal data kept twice: never the payee, never an ID number)."""
+from __future__ import annotations
+
+from typing import Any
+
+from relief_shared.contract import Envelope, Payload
+from relief_shared.contract.approval import ApprovalRequested, CaseApproved, CaseRejected
+from relief_shared.contract.benefit import BenefitCalculated
+from relief_shared.contract.case import CaseClassified, CaseReceived
+from relief_shared.contract.means import MeansRequested, MeansSkipped
+from relief_shared.contract.payment import PaymentFailed, PaymentPaid, PaymentScheduled, PaymentSent
+
+from eligibility.domain import status_after
+from eligibility.store import TimelineEntry
+
+PAYMENT = {"payment_id", "amount", "channel", "due", "paid_at", "bank_reference", "reason"}
+VIEW_FIELDS: dict[type[Payload], set[str]] = {
+    CaseClassified: {"classification"},
+    BenefitCalculated: {"type", "ceiling", "recommended", "rules", "trace", "caps", "needs_deliberation", "as_of"},
+    ApprovalRequested: {"route", "step", "role", "due", "task_id"},
+    CaseApproved: {"approved_by", "amount", "step", "comment"},
+    CaseRejected: {"rejected_by", "step", "comment"},
+    **{kind: PAYMENT for kind in (PaymentScheduled, PaymentSent, PaymentPaid, PaymentFailed)},
+}
+
+
+def timeline_entry(event: Envelope[Any]) -> tuple[str | None, TimelineEntry]:
+    """The status the event moves its case to (None: it does not move it) and its timeline row."""
+    data = event.data
+    fields = VIEW_FIELDS.get(type(data))
+    facts = data.model_dump(mode="json", include=fields) if fields else None
+    by = getattr(data, "by", None)
+    by_id, by_name = (by.id, by.name) if by else (f"system:{event.source}", event.source)
+    return status_after(event.type, facts or {}), TimelineEntry(
+        case_id=event.case_id, event_id=event.id, event=event.type, at=event.occurred_at, by_id=by_id,
+        by_name=by_name, summary=summary(data), facts=facts)
+
+
+def summary(data: Payload) -> str:
+    """One line for the timeline, naming the amount and the rules where there are any."""
+    match data:
+        case CaseReceived():
+            text, rules = f"request accepted ({data.channel})", []
+        case CaseClassified():
+            text, rules = f"classified {data.classification.type}", data.classification.rules
+        case MeansSkipped():
+            text, rules = "means check skipped", data.rules
+        case MeansRequested():
+            text, rules = f"means check requested ({data.scope})", data.rules
+        case BenefitCalculated():
+            text, rules = f"ceiling {data.ceiling}, recommended {data.recommended}", data.rules
+        case ApprovalRequested():
+            due = data.due.isoformat() if data.due else "no deadline"
+            text, rules = f"{data.step} task for {data.role}, due {due}", data.route.rules
+        case CaseApproved():
+            text, rules = f"approved {data.amount}", data.rules
+        case CaseRejected():
+            text, rules = "rejected", data.rules
+        case PaymentScheduled():
+            text, rules = f"payment of {data.amount} scheduled", data.rules
+        case PaymentSent():
+            text, rules = f"payment of {data.amount} sent to the bank", []
+        case PaymentPaid():
+            text, rules = f"paid {data.amount}", []
+        case PaymentFailed():
+            text, rules = f"payment failed: {data.reason}", []
+        case _:
+            text, rules = type(data).__name__, []
+    return f"{text} ({', '.join(dict.fromkeys(rules))})" if rules else text

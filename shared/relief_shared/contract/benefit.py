@@ -1,0 +1,45 @@
+"""The calculated amount with its reasons (benefit-calc, policy.md §3)."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from relief_shared.contract.fields import Actor, Amount, LocalDate, Payload, Person
+from relief_shared.contract.registry import event
+
+
+class TraceStep(Payload):
+    rule: str = Field(description="rule ID of policy.md")
+    source: str = Field(description="the clause it comes from, e.g. `seed 000 三(一)`")
+    inputs: dict[str, Any] = Field(description="the facts and parameter values the rule used")
+    result: Amount
+    note: str
+
+
+class CapApplied(Payload):
+    rule: str
+    scope: Literal["person", "household"]
+    limit: Amount
+    remaining: Amount
+    applied: bool
+
+
+@event("benefit.calculated", 1, publisher="benefit-calc",
+       summary="The ceiling and recommended amount of an emergency or expenditure case, as of its "
+               "acceptance, with every rule, clause and input used.",
+       id_number_reason="approval names the payee in the approval it records (FX-RECORD) and hands the "
+                        "payee to disbursement; only the applicant")
+class BenefitCalculated(Payload):
+    org_unit: str
+    type: Literal["emergency", "expenditure"]
+    as_of: LocalDate
+    ceiling: Amount
+    recommended: Amount
+    rules: list[str]
+    trace: list[TraceStep]
+    caps: list[CapApplied] = Field(default_factory=list)
+    needs_deliberation: bool = Field(description="no formula gives an amount: case by case (FX-CASE)")
+    applicant: Person
+    accepted_by: Actor = Field(description="the clerk who accepted the case: may not approve it (DT-SOD)")
+    by: Actor

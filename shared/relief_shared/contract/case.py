@@ -1,0 +1,87 @@
+"""Events of a case's intake and classification (eligibility, policy.md §2, §6)."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from relief_shared.contract.fields import Actor, Amount, LocalDate, Payload, Person
+from relief_shared.contract.registry import event
+
+Channel = Literal["window", "hotline", "active_discovery", "online"]
+AppliesFor = Literal["temporary_assistance", "dibao", "tekun", "marginal"]
+HouseholdStatus = Literal["dibao", "tekun", "marginal", "low_income", "registered_poor", "none"]
+CaseType = Literal["emergency", "expenditure", "referral_only"]
+EventKind = Literal[
+    "fire", "traffic_accident", "injury", "drowning", "sudden_illness", "chronic_illness", "schooling",
+    "business_failure", "job_loss", "safety_incident", "despair", "disaster", "vagrancy", "other",
+]
+Severity = Literal["light", "moderate", "serious", "severe"]
+ExpenseCategory = Literal["medical_inpatient", "medical_outpatient", "education", "housing", "other"]
+
+
+@event("case.received", 1, publisher="eligibility",
+       summary="A request was accepted at the window, the 12345 hotline, by active discovery or online "
+               "(ONE-WINDOW). Carries no personal data: the request itself stays in eligibility.")
+class CaseReceived(Payload):
+    org_unit: str = Field(description="the town/street that accepted it, `<region>/<pinyin>`")
+    channel: Channel
+    applies_for: AppliesFor
+    accepted_on: LocalDate = Field(description="the day of acceptance in Asia/Shanghai; amounts are as of it")
+    by: Actor = Field(description="the clerk who accepted it (first-inquiry owner)")
+
+
+class Classification(Payload):
+    type: CaseType
+    household_category: HouseholdStatus
+    rules: list[str] = Field(description="rule IDs of policy.md that decided it")
+    reasons: list[str] = Field(description="each rule's reason with its clause")
+    route_out_to: list[str] = Field(default_factory=list, description="where a referral-only case goes")
+
+
+class HouseholdFacts(Payload):
+    """What the calculation needs of a household: no member is named."""
+
+    status: HouseholdStatus
+    size: int = Field(ge=1, description="members living together (n of policy.md §3)")
+    monthly_income_per_capita: Amount | None = None
+    registered_in_region: bool
+
+
+class SituationEvent(Payload):
+    kind: EventKind
+    occurred_on: LocalDate
+
+
+class Expense(Payload):
+    category: ExpenseCategory
+    amount: Amount
+    incurred_from: LocalDate | None = None
+    incurred_to: LocalDate | None = None
+
+
+class SituationFacts(Payload):
+    """The stated trouble without its free-text descriptions (they may hold health facts)."""
+
+    events: list[SituationEvent]
+    severity: Severity | None = None
+    expenses: list[Expense] = Field(default_factory=list)
+    needs: list[str] = Field(default_factory=list)
+
+
+@event("case.classified", 1, publisher="eligibility",
+       summary="The case's type (emergency, expenditure, referral-only) with the rules that decided it "
+               "(CLS-EMG, CLS-EXP, CLS-ROUTE-OUT), and the facts the means check and the calculation need.",
+       id_number_reason="benefit-calc hands the applicant on as the payee of the amount it calculates "
+                        "and checks what the person was paid this year (LF-CAP); only the applicant, "
+                        "never the other members")
+class CaseClassified(Payload):
+    org_unit: str
+    applies_for: AppliesFor
+    classification: Classification
+    applicant: Person
+    household: HouseholdFacts
+    situation: SituationFacts
+    accepted_on: LocalDate
+    accepted_by: Actor
+    by: Actor

@@ -1,0 +1,32 @@
+"""Every durable consumer of the suite: its name, its service and what it reads.
+
+A service's `events.py` binds its handlers to these names, and a test checks that every
+service subscribes exactly as declared here, so the AsyncAPI document's `receive` operations
+are the consumers that run.
+"""
+from __future__ import annotations
+
+from relief_shared.contract.registry import consumer
+
+PAYMENT_EVENTS = [(f"payment.{kind}", 1) for kind in ("scheduled", "sent", "paid", "failed")]
+
+ELIGIBILITY_INTAKE = consumer(
+    "eligibility-intake", service="eligibility", events=[("case.received", 1)],
+    purpose="classifies each accepted request (CLS-EMG, CLS-EXP, CLS-ROUTE-OUT) into case.classified")
+ELIGIBILITY_CASE_VIEW = consumer(
+    "eligibility-case-view", service="eligibility",
+    events=[("means.skipped", 1), ("means.requested", 1), ("benefit.calculated", 1), ("approval.requested", 1),
+            ("case.approved", 1), ("case.rejected", 1), *PAYMENT_EVENTS],
+    purpose="folds every other service's event into the case view and its timeline")
+MEANS_CHECK_CLASSIFIED = consumer(
+    "means-check-classified", service="means-check", events=[("case.classified", 1)],
+    purpose="records whether the case needs a means check and of what scope (ADV-SKIP, CQ-EXP-ONLY)")
+BENEFIT_CALC_CLASSIFIED = consumer(
+    "benefit-calc-classified", service="benefit-calc", events=[("case.classified", 1)],
+    purpose="calculates the amount of an emergency or expenditure case")
+APPROVAL_CALCULATED = consumer(
+    "approval-calculated", service="approval", events=[("benefit.calculated", 1)],
+    purpose="routes the calculated case and opens its first task")
+DISBURSEMENT_APPROVED = consumer(
+    "disbursement-approved", service="disbursement", events=[("case.approved", 1)],
+    purpose="schedules the payment of an approval, exactly once")

@@ -1,0 +1,83 @@
+"""One valid example payload per registered event type: shown in the AsyncAPI document, and
+used by tests that need some event of a type without caring what it says (a test of one
+consumer's own behaviour builds its input from the producer's real code instead; see
+tests/contract)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from relief_shared.contract import approval, benefit, case, means, payment
+from relief_shared.contract.fields import Actor, Payload, Person, system
+from relief_shared.contract.registry import REGISTRY, EventSpec
+from relief_shared.money import Money
+
+CLERK = Actor(id="clerk-hjd-01", name="李经办")
+APPROVER = Actor(id="approver-hjd-01", name="张审批")
+APPLICANT = Person(id_number="210902198001011236", name="王秀兰")
+ORG_UNIT = "fuxin-haizhou/hanjiadian"
+DAY = date(2026, 11, 21)
+AT = datetime(2026, 11, 21, 2, 30, tzinfo=timezone.utc)
+FIVE_THOUSAND = Money.yuan(Decimal("5000.00"))
+
+_CLASSIFICATION = case.Classification(type="emergency", household_category="none", rules=["CLS-EMG"],
+                                      reasons=["sudden event (fire): emergency aid (急难型, Fuxin 二)"])
+_ROUTE = approval.RouteSummary(rules=["FX-ADV", "ADV-SKIP"], skipped=["means_check"], sources=["seed 000 四"])
+
+EXAMPLES: dict[tuple[str, int], Payload] = {
+    ("case.received", 1): case.CaseReceived(org_unit=ORG_UNIT, channel="window",
+                                            applies_for="temporary_assistance", accepted_on=DAY, by=CLERK),
+    ("case.classified", 1): case.CaseClassified(
+        org_unit=ORG_UNIT, applies_for="temporary_assistance", classification=_CLASSIFICATION,
+        applicant=APPLICANT,
+        household=case.HouseholdFacts(status="none", size=1, monthly_income_per_capita=Money.yuan("812.00"),
+                                      registered_in_region=True),
+        situation=case.SituationFacts(events=[case.SituationEvent(kind="fire", occurred_on=date(2026, 11, 20))],
+                                      severity="severe", needs=["housing"]),
+        accepted_on=DAY, accepted_by=CLERK, by=system("eligibility")),
+    ("means.skipped", 1): means.MeansSkipped(scope="none", rules=["ADV-SKIP"], by=system("means-check"),
+                                             reason="emergency case helped in advance: means check skipped"),
+    ("means.requested", 1): means.MeansRequested(scope="full", rules=["ANY-MEANS-SOURCES"], by=system("means-check"),
+                                                 reason="full household economic status verification"),
+    ("benefit.calculated", 1): benefit.BenefitCalculated(
+        org_unit=ORG_UNIT, type="emergency", as_of=DAY, ceiling=FIVE_THOUSAND, recommended=FIVE_THOUSAND,
+        rules=["FX-EMG-TIER"],
+        trace=[benefit.TraceStep(rule="FX-EMG-TIER", source="seed 000 三(一)", inputs={"severity": "severe"},
+                                 result=FIVE_THOUSAND, note="ceiling for a severe emergency")],
+        needs_deliberation=False, applicant=APPLICANT, accepted_by=CLERK, by=system("benefit-calc")),
+    ("approval.requested", 1): approval.ApprovalRequested(
+        task_id="5b0c7a3e-0000-4000-8000-000000000001", step="approve", role="approver", org_unit=ORG_UNIT,
+        due=datetime(2026, 11, 26, 15, 59, 59, tzinfo=timezone.utc), amount_ceiling=FIVE_THOUSAND, route=_ROUTE,
+        by=system("approval")),
+    ("case.approved", 1): approval.CaseApproved(
+        task_id="5b0c7a3e-0000-4000-8000-000000000001", step="approve", amount=FIVE_THOUSAND, approved_by=APPROVER,
+        org_unit=ORG_UNIT, payee=APPLICANT, rules=["FX-ADV", "ADV-SKIP", "DT-SOD"], comment="", by=APPROVER),
+    ("case.rejected", 1): approval.CaseRejected(
+        task_id="5b0c7a3e-0000-4000-8000-000000000001", step="approve", rejected_by=APPROVER,
+        comment="not an emergency", rules=["FX-ADV", "DT-SOD"], by=APPROVER),
+    ("payment.scheduled", 1): payment.PaymentScheduled(
+        payment_id="9d1e2f00-0000-4000-8000-000000000002", amount=FIVE_THOUSAND, channel="bank", due=None,
+        rules=["FX-PAY-CHANNEL"], by=system("disbursement")),
+    ("payment.sent", 1): payment.PaymentSent(payment_id="9d1e2f00-0000-4000-8000-000000000002",
+                                             amount=FIVE_THOUSAND, bank_reference="9d1e2f00-0000-4000-8000-000000000002",
+                                             by=system("disbursement")),
+    ("payment.paid", 1): payment.PaymentPaid(
+        payment_id="9d1e2f00-0000-4000-8000-000000000002", amount=FIVE_THOUSAND, paid_at=AT,
+        bank_reference="9d1e2f00-0000-4000-8000-000000000002", bank_transaction="SIM-000001",
+        by=system("disbursement")),
+    ("payment.failed", 1): payment.PaymentFailed(payment_id="9d1e2f00-0000-4000-8000-000000000002",
+                                                 amount=FIVE_THOUSAND, reason="account closed", retryable=False,
+                                                 by=system("disbursement")),
+}
+
+
+def example(spec: EventSpec | tuple[str, int]) -> Payload:
+    key = (spec.type, spec.version) if isinstance(spec, EventSpec) else spec
+    try:
+        return EXAMPLES[key]
+    except KeyError:
+        raise LookupError(f"no example payload for {key[0]} v{key[1]}: add one to contract/examples.py") from None
+
+
+def missing_examples() -> list[str]:
+    return [spec.key for key, spec in REGISTRY.events.items() if key not in EXAMPLES]
