@@ -16,11 +16,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
-from sqlalchemy import MetaData, select, text
+from pydantic import BaseModel
+from sqlalchemy import MetaData, text
 
-from relief_shared import logs, problems
-from relief_shared.auth import Principal, require
+from relief_shared import logs, ops, problems
 from relief_shared.bus import Bus
 from relief_shared.calendar import WorkingCalendar
 from relief_shared.db import Database, UnitOfWork, create_engine
@@ -46,6 +45,7 @@ class Runtime:
     packs: RegionPacks
     calendar: WorkingCalendar
     extras: dict[str, Any] = field(default_factory=dict)
+    consumers: dict[str, Consumer] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,10 +77,12 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         bus.start()
         policy = ConsumerPolicy(settings.consumer_max_deliver, settings.consumer_ack_wait_seconds,
                                 tuple(settings.consumer_backoff_seconds), settings.consumer_batch)
-        relay = OutboxRelay(db, bus,
-                            poll_seconds=settings.relay_poll_seconds, batch=settings.relay_batch)
+        relay = OutboxRelay(db, bus, poll_seconds=settings.relay_poll_seconds, batch=settings.relay_batch,
+                            max_attempts=settings.relay_max_attempts)
+        runtime.consumers = {sub.durable: Consumer(bus, db, spec.plumbing, sub, policy)
+                             for sub in spec.subscriptions(runtime)}
         work = [relay.run, db.checkpoint_forever]
-        work += [Consumer(bus, db, spec.plumbing, sub, policy).run for sub in spec.subscriptions(runtime)]
+        work += [consumer.run for consumer in runtime.consumers.values()]
         work += [functools.partial(task, runtime) for task in spec.background]
         tasks = [asyncio.create_task(_supervised(w)) for w in work]
         log.info("%s started", spec.name)
@@ -98,7 +100,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     problems.install(app, spec.problems)
     app.include_router(health_router())
-    app.include_router(ops_router())
+    app.include_router(ops.router())
     for router in spec.routers:
         app.include_router(router)
     return app
@@ -126,18 +128,6 @@ class Readiness(BaseModel):
     checks: dict[str, str]
 
 
-class ParkedMessage(BaseModel):
-    id: int
-    consumer: str
-    event_id: str | None
-    region: str | None
-    subject: str
-    payload: str | None = Field(None, description="only for role ops: it may hold personal data")
-    reason: str
-    deliveries: int
-    parked_at: str
-
-
 def health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -160,30 +150,6 @@ def health_router() -> APIRouter:
         if ok:
             return JSONResponse({"status": "ready", "checks": checks})
         return problems.problem_response(503, "not-ready", "Not ready", "a dependency is down", checks=checks)
-
-    return router
-
-
-def ops_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/ops", tags=["ops"])
-
-    @router.get("/parked-messages", response_model=list[ParkedMessage], response_model_exclude_unset=True)
-    async def parked_messages(request: Request,
-                              principal: Annotated[Principal, Depends(require("ops", "auditor"))]) -> list[dict]:
-        """Messages this service gave up on in the caller's region, newest first, with the reason:
-        nothing is dropped silently. Only `ops` sees the payload (it may hold personal data)
-        and the messages too broken to name a region."""
-        runtime: Runtime = request.app.state.runtime
-        parked = runtime.plumbing.parked
-        ops = "ops" in principal.roles
-        visible = parked.c.region == principal.region
-        if ops:
-            visible = visible | parked.c.region.is_(None)
-        async with runtime.db.engine.connect() as conn:
-            rows = (await conn.execute(select(parked).where(visible).order_by(parked.c.id.desc())
-                                       .limit(500))).mappings().all()
-        return [{**{k: v for k, v in row.items() if ops or k != "payload"}, "parked_at": row["parked_at"].isoformat()}
-                for row in rows]
 
     return router
 

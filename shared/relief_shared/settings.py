@@ -32,6 +32,7 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = 256 * 1024  # request bodies above it get 413 (relief_shared.limits)
     relay_poll_seconds: float = 0.25
     relay_batch: int = 500
+    relay_max_attempts: int = 10  # refusals by a connected broker before an outbox row is parked
     consumer_max_deliver: int = 5
     consumer_ack_wait_seconds: float = 30.0
     consumer_backoff_seconds: list[float] = [0.5, 2.0, 5.0, 15.0, 30.0]

@@ -87,3 +87,29 @@ async def test_parked_messages_are_listed_for_ops(database_url, nats_server) -> 
         auditor = (await client.get("/v1/ops/parked-messages", headers=staff_token("auditor", region="anyang"))).json()
         assert [p["event_id"] for p in auditor] == [other_region.id] and "payload" not in auditor[0]
         assert [p["event_id"] for p in await listed()] == [None]  # fuxin ops: only the unnamed one
+
+
+async def test_ops_discard_a_parked_message_over_http_and_the_record_stays(database_url, nats_server) -> None:  # noqa: ANN001
+    await migrated("means_check", database_url)
+    app = build(Settings(database_url=database_url, nats_url=nats_server.url))
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
+        js = await app.state.runtime.bus.wait_ready()
+        await js.publish("relief.case.classified", b"{not json", headers={"Nats-Msg-Id": "junk-2"})
+        ops = staff_token("ops", sub="ops-7")
+
+        async def parked_id() -> int:
+            [row] = (await client.get("/v1/ops/parked-messages", headers=ops)).json()
+            return row["id"]
+
+        pid = await eventually(parked_id, message="parked")
+        assert (await client.post(f"/v1/ops/parked-messages/{pid}/replay",
+                                  headers=staff_token("auditor"))).status_code == 403
+        r = await client.post(f"/v1/ops/parked-messages/{pid}/replay", headers=ops)
+        assert r.status_code == 422 and "still invalid" in r.json()["detail"], r.text
+        assert (await client.post("/v1/ops/parked-messages/999/discard", json={"note": "gone"},
+                                  headers=ops)).status_code == 404
+        r = await client.post(f"/v1/ops/parked-messages/{pid}/discard", json={"note": "test junk"}, headers=ops)
+        assert r.status_code == 200 and r.json()["resolution"] == "discarded", r.text
+        assert (await client.get("/v1/ops/parked-messages", headers=ops)).json() == []
+        [kept] = (await client.get("/v1/ops/parked-messages", params={"state": "all"}, headers=ops)).json()
+        assert (kept["resolution"], kept["resolved_by"], kept["resolution_note"]) == ("discarded", "ops-7", "test junk")
