@@ -19,6 +19,7 @@ from relief_shared.problems import Forbidden, Unauthorized
 
 ROLES = frozenset({"clerk", "reviewer", "approver", "district", "partner", "auditor", "ops"})
 STAFF_ROLES = frozenset({"clerk", "reviewer", "approver", "district", "auditor", "ops"})
+TOWN_ROLES = frozenset({"clerk", "reviewer", "approver"})  # act for one town/street: need `org_unit`
 
 
 class Principal(BaseModel):
@@ -57,6 +58,10 @@ def decode(token: str, secret: str) -> Principal:
         principal = Principal.model_validate(claims)
     except (jwt.PyJWTError, ValidationError) as exc:
         raise Unauthorized(f"invalid token: {exc}") from exc
+    town_roles = sorted(TOWN_ROLES.intersection(principal.roles))
+    if town_roles and not principal.org_unit:
+        # without it a town's clerk would act for every town of the region
+        raise Unauthorized(f"invalid token: the role {town_roles[0]} needs the claim org_unit")
     if len(_verified) >= _VERIFIED_MAX:
         _verified.pop(next(iter(_verified)))
     _verified[key] = (principal, float(claims["exp"]))

@@ -5,6 +5,7 @@ import contextlib
 import contextvars
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -48,6 +49,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class WithoutQuery(logging.Filter):
+    """uvicorn's access line names the path with its query string, and queries carry personal
+    data (`/v1/ledger/paid-this-year?id_number=…`): the line keeps method, path and status, never
+    the query. Rewritten here, where every service's logging is set up, so no command line
+    (Dockerfile, compose, a hand-run uvicorn) can forget it."""
+
+    _QUERY = re.compile(r"\?[^\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5:  # client, method, path?query, http version, status
+            record.args = (args[0], args[1], str(args[2]).partition("?")[0], *args[3:])
+        else:  # a line of another shape: cut anything that looks like a query
+            record.msg, record.args = self._QUERY.sub("", record.getMessage()), None
+        return True
+
+
 def configure(service: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service))
@@ -59,3 +77,6 @@ def configure(service: str, level: str = "INFO") -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, WithoutQuery) for f in access.filters):
+        access.addFilter(WithoutQuery())

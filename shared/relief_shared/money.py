@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
-_YUAN = re.compile(r"^-?\d{1,12}(\.\d{1,2})?$")
+_YUAN = re.compile(r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$")  # ASCII digits: \d also matches full-width ones
 _FEN = Decimal("0.01")
 
 
@@ -91,3 +91,26 @@ Yuan = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "examples": ["1500.00"]}),
 ]
 """Pydantic field type for money at every edge: a string in, a string out, Money inside."""
+
+
+def yuan_up_to(maximum: str) -> Any:
+    """`Yuan` for an amount a person reports (an income, a bill): never negative and never above
+    `maximum`, which no real household reaches, so a slipped decimal point or a hostile number
+    stops at the door instead of travelling down the chain."""
+    top = Money.yuan(maximum)
+
+    def within(value: Money) -> Money:
+        if value.fen < 0:
+            raise ValueError("an amount cannot be negative")
+        if value > top:
+            raise ValueError(f"an amount above {top} yuan is not plausible here")
+        return value
+
+    return Annotated[
+        Money,
+        BeforeValidator(from_wire),
+        AfterValidator(within),
+        PlainSerializer(str, return_type=str),
+        WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["1500.00"],
+                        "description": f"yuan as a string, 0.00 to {top}"}),
+    ]

@@ -14,11 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://relief.example/problems/"
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 class Problem(Exception):
@@ -55,12 +57,12 @@ class Forbidden(Problem):
     status, type, title = 403, "forbidden", "Forbidden"
 
 
-def problem_response(status: int, type_: str, title: str, detail: str, headers: Mapping[str, str] | None = None,
-                     **extra: Any) -> JSONResponse:
+def problem_response(status: int, type_: str, title: str, detail: str, *,
+                     headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": TYPE_BASE + type_, "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
+    headers = {**({"WWW-Authenticate": "Bearer"} if status == 401 else {}), **(headers or {})}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -125,9 +127,19 @@ def install(app: FastAPI, domain: DomainProblems | None = None) -> None:
     app.add_middleware(ServerFaults)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # keeps the exception's headers: a 405 names the methods that are allowed (`Allow`)
-        return problem_response(exc.status_code, "http-error", str(exc.detail), str(exc.detail), headers=exc.headers)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})  # those HTTP requires with some statuses, e.g. `Allow` with a 405
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed(request)
+        return problem_response(exc.status_code, "http-error", str(exc.detail), str(exc.detail), headers=headers)
+
+
+def _allowed(request: Request) -> str:
+    """Every method the path takes: Starlette's own `Allow` names only the first route matching
+    the path, and GET and POST on `/v1/cases` are two routes."""
+    routes = request.app.router.routes
+    return ", ".join(m for m in _METHODS
+                     if any(r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes))
 
 
 class ServerFaults:

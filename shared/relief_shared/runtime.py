@@ -24,6 +24,7 @@ from relief_shared.bus import Bus
 from relief_shared.calendar import WorkingCalendar
 from relief_shared.db import Database, UnitOfWork, create_engine
 from relief_shared.inbox import Consumer, ConsumerPolicy, Subscription
+from relief_shared.limits import BodyLimit
 from relief_shared.outbox import OutboxRelay
 from relief_shared.plumbing import Plumbing
 from relief_shared.problems import DomainProblems
@@ -96,6 +97,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.spec = spec
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     problems.install(app, spec.problems)
     openapi.install(app)
     app.include_router(health_router())

@@ -60,7 +60,7 @@ async def list_payments(runtime: RuntimeDep, principal: Staff,
 
 @router.get("/ledger/paid-this-year", response_model=PaidThisYear)
 async def paid_this_year(runtime: RuntimeDep, principal: Staff,
-                         id_number: Annotated[str, Query(min_length=1, max_length=18)],
+                         id_number: Annotated[str, Query(pattern=r"^[0-9]{17}[0-9X]$")],
                          year: Annotated[int, Query(ge=2000, le=2100)]) -> PaidThisYear:
     """What the caller's region paid to the person in a calendar year (Asia/Shanghai), for LF-CAP."""
     person = await service.paid_this_year(principal, id_number, year, runtime.db.reading())

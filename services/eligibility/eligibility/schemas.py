@@ -1,17 +1,44 @@
 """The intake body of contract.md as a pydantic model: the window's first line of defence.
 
 Every invalid field is reported by name in the problem document; nothing is stored until the
-whole body is valid.
+whole body is valid. The shape is checked here (strict booleans, enums and dates, money that is
+neither negative nor absurd, bounded lists and strings); rules that need "today" or compare
+fields live in `intake_rules`.
+
+Why these bounds: what a request says travels on in events (`case.received`, `case.classified`:
+the body, or facts taken from it), each a NATS message that the broker refuses above its max
+payload (1 MiB by default). Serialised with pydantic, a character costs at most 4 bytes (UTF-8;
+control characters other than line breaks and tabs are refused, those cost 2 as escapes), so
+the largest accepted body, serialised whole, is:
+
+    events    10 x (2,000-character description x 4 B + ~100 B of kind, date, keys) ~  81 KB
+    members   30 x (100-character name x 4 B + ~190 B of ID number, dates, flags)  ~  18 KB
+    expenses  50 x ~110 B (category, amount, two dates)                            ~   6 KB
+    needs, applicant, org unit, consent                                            ~   1 KB
+                                                                                   ---------
+                                                                                   ~ 105 KB
+
+and no event built from it is bigger than that plus its envelope (under 1 KB): a tenth of the
+max payload (measured in the tests). On the wire the same body is ~105 KB as UTF-8 and ~150 KB with its
+Chinese text as ASCII escapes (6 B a character, Python's `json.dumps` default), both under the
+256 KiB request limit (`relief_shared.limits`) that refuses anything bigger before it is
+parsed; so even a field bound raised by mistake could not push an event past the broker's limit.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from relief_shared.money import Yuan
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from relief_shared.money import yuan_up_to
 
 from eligibility.citizen_id import problem_with
+
+MAX_MEMBERS = 30
+MAX_EVENTS = 10
+MAX_EXPENSES = 50
+MAX_DESCRIPTION = 2000
 
 HouseholdStatus = Literal["dibao", "tekun", "marginal", "low_income", "registered_poor", "none"]
 EventKind = Literal[
@@ -19,6 +46,36 @@ EventKind = Literal[
     "business_failure", "job_loss", "safety_incident", "despair", "disaster", "vagrancy", "other",
 ]
 Need = Literal["education", "housing", "employment", "medical", "legal", "funeral", "disability", "charity"]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _one_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must be one line without control characters")
+    return value
+
+
+def _text(value: str) -> str:
+    if _CONTROL_BUT_LINE_BREAKS.search(value):
+        raise ValueError("must not contain control characters other than line breaks and tabs")
+    return value
+
+
+def _iso_day(value: Any) -> Any:
+    # pydantic's lax date takes 0 or 1700000000 as a Unix time; a window writes dates as dates
+    if not isinstance(value, str) or not _ISO_DAY.match(value.strip()):
+        raise ValueError("a date is a string YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_one_line)]
+Income = yuan_up_to("1000000.00")  # per person and month
+Cost = yuan_up_to("10000000.00")
 
 
 def _citizen_id(value: str) -> str:
@@ -34,54 +91,54 @@ class _Body(BaseModel):
 
 class Applicant(_Body):
     id_number: str
-    name: str = Field(min_length=1, max_length=100)
-    phone: str | None = Field(default=None, max_length=30)
+    name: Name
+    phone: Annotated[str, Field(max_length=30), AfterValidator(_one_line)] | None = None
 
     _id = field_validator("id_number")(_citizen_id)
 
 
 class Member(_Body):
     id_number: str
-    name: str = Field(min_length=1, max_length=100)
+    name: Name
     relation: Literal["self", "spouse", "child", "parent", "other"]
-    birth_date: date
-    disabled: bool = False
-    seriously_ill: bool = False
-    able_to_work: bool = True
+    birth_date: Day
+    disabled: StrictBool = False
+    seriously_ill: StrictBool = False
+    able_to_work: StrictBool = True
 
     _id = field_validator("id_number")(_citizen_id)
 
 
 class Household(_Body):
     status: HouseholdStatus
-    members: list[Member] = Field(min_length=1)
-    monthly_income_per_capita: Yuan | None = None
-    registered_in_region: bool
+    members: list[Member] = Field(min_length=1, max_length=MAX_MEMBERS)
+    monthly_income_per_capita: Income | None = None
+    registered_in_region: StrictBool
 
 
 class SituationEvent(_Body):
     kind: EventKind
-    occurred_on: date
-    description: str = Field(default="", max_length=2000)
+    occurred_on: Day
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION), AfterValidator(_text)] = ""
 
 
 class Expense(_Body):
     category: Literal["medical_inpatient", "medical_outpatient", "education", "housing", "other"]
-    amount: Yuan
-    incurred_from: date
-    incurred_to: date
+    amount: Cost
+    incurred_from: Day
+    incurred_to: Day
 
 
 class Situation(_Body):
-    events: list[SituationEvent] = Field(min_length=1)
+    events: list[SituationEvent] = Field(min_length=1, max_length=MAX_EVENTS)
     severity: Literal["light", "moderate", "serious", "severe"]
-    expenses: list[Expense] = Field(default_factory=list)
-    needs: list[Need] = Field(default_factory=list)
+    expenses: list[Expense] = Field(default_factory=list, max_length=MAX_EXPENSES)
+    needs: list[Need] = Field(default_factory=list, max_length=len(get_args(Need)))
 
 
 class Consent(_Body):
-    means_check: bool
-    signed_on: date
+    means_check: StrictBool
+    signed_on: Day
 
 
 class CaseIn(_Body):

@@ -18,7 +18,7 @@ from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.inbox import Poison
 from relief_shared.regions import RegionPacks
 
-from eligibility import projection
+from eligibility import intake_rules, projection
 from eligibility.domain import InvalidRequest, NoSuchCase, OutsideJurisdiction
 from eligibility.policy import classify
 from eligibility.schemas import CaseIn
@@ -52,6 +52,7 @@ async def submit_case(cmd: SubmitCase, uow: UnitOfWork, packs: RegionPacks) -> R
     or nothing does. The request's personal data stays in this service's own row."""
     body, clerk = cmd.body, cmd.clerk
     check_jurisdiction(body, clerk, packs)
+    intake_rules.check(body, today=datetime.now(SHANGHAI).date())
     async with uow:
         earlier = await uow.idempotency.replay(cmd.request)
         if earlier:

@@ -37,7 +37,8 @@ def test_token_without_expiry_is_refused() -> None:
 def test_a_verified_token_is_remembered_only_for_its_secret_and_lifetime() -> None:
     import jwt
 
-    token = issue(DEV_JWT_SECRET, sub="c2", name="王", roles=["clerk"], region="fuxin-haizhou")
+    token = issue(DEV_JWT_SECRET, sub="c2", name="王", roles=["clerk"], region="fuxin-haizhou",
+                  org_unit="fuxin-haizhou/hanjiadian")
     assert decode(token, DEV_JWT_SECRET) is decode(token, DEV_JWT_SECRET)
     with pytest.raises(Unauthorized):  # remembered for the secret that verified it, not for another
         decode(token, "another-secret-of-enough-length-32b")
@@ -53,7 +54,8 @@ def test_a_remembered_token_stops_working_when_it_expires(monkeypatch) -> None: 
 
     import jwt.api_jwt
 
-    token = issue(DEV_JWT_SECRET, sub="c4", name="赵", roles=["clerk"], region="fuxin-haizhou", ttl_hours=1)
+    token = issue(DEV_JWT_SECRET, sub="c4", name="赵", roles=["clerk"], region="fuxin-haizhou",
+                  org_unit="fuxin-haizhou/hanjiadian", ttl_hours=1)
     decode(token, DEV_JWT_SECRET)
 
     class TwoHoursLater(datetime):
@@ -66,3 +68,20 @@ def test_a_remembered_token_stops_working_when_it_expires(monkeypatch) -> None: 
     monkeypatch.setattr(jwt.api_jwt, "datetime", TwoHoursLater)
     with pytest.raises(Unauthorized):
         decode(token, DEV_JWT_SECRET)
+
+
+@pytest.mark.parametrize("role", ["clerk", "reviewer", "approver"])
+def test_a_town_role_without_its_org_unit_is_refused(role: str) -> None:
+    token = issue(DEV_JWT_SECRET, sub="c5", name="孙", roles=[role], region="fuxin-haizhou")
+    with pytest.raises(Unauthorized, match=f"role {role} needs the claim org_unit"):
+        decode(token, DEV_JWT_SECRET)
+    with pytest.raises(Unauthorized):  # nor is the refusal remembered as a success
+        decode(token, DEV_JWT_SECRET)
+
+
+def test_the_district_covers_its_region_without_an_org_unit() -> None:
+    token = issue(DEV_JWT_SECRET, sub="d1", name="区民政局", roles=["district"], region="fuxin-haizhou")
+    assert decode(token, DEV_JWT_SECRET).org_unit is None
+    both = issue(DEV_JWT_SECRET, sub="d2", name="兼", roles=["district", "approver"], region="fuxin-haizhou")
+    with pytest.raises(Unauthorized, match="approver"):
+        decode(both, DEV_JWT_SECRET)

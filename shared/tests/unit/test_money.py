@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from relief_shared.money import Money, Yuan
+from relief_shared.money import Money, Yuan, yuan_up_to
 
 
 class Body(BaseModel):
@@ -41,3 +41,21 @@ def test_api_type_takes_strings_only_and_gives_strings_back() -> None:
         with pytest.raises(ValidationError):
             Body.model_validate_json(raw)
     assert Body.model_json_schema()["properties"]["amount"]["type"] == "string"
+
+
+def test_digits_are_ascii_only() -> None:
+    with pytest.raises(ValueError):
+        Money.yuan("８１２.００")  # full-width digits: Decimal would read them, the wire format does not
+
+
+class Reported(BaseModel):
+    amount: yuan_up_to("100.00")
+
+
+@pytest.mark.parametrize(("raw", "ok"), [("0", True), ("100.00", True), ("-0.01", False), ("100.01", False)])
+def test_a_reported_amount_is_neither_negative_nor_above_its_bound(raw: str, ok: bool) -> None:
+    if ok:
+        assert Reported(amount=raw).model_dump(mode="json") == {"amount": str(Money.yuan(raw))}
+    else:
+        with pytest.raises(ValidationError):
+            Reported(amount=raw)

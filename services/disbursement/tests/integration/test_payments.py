@@ -250,3 +250,12 @@ async def test_a_hanging_bank_call_holds_back_no_other_payment_of_its_round(suit
         for case_id in ("case-h1", "case-h2"):  # the hung one: no answer, asked again, paid once
             payment = await app.settled(case_id)
             assert await suite.bookings(payment["id"]) == 1
+
+
+async def test_query_parameters_are_bounded(suite: Suite) -> None:
+    async with suite.running() as app:
+        for path in ("/v1/ledger/paid-this-year?id_number=x&year=2026",
+                     f"/v1/ledger/paid-this-year?id_number={'1' * 19}&year=2026",
+                     f"/v1/payments?case_id={'c' * 65}"):
+            r = await app.client.get(path, headers=STAFF)
+            assert r.status_code == 422, (path, r.text)

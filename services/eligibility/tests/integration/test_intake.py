@@ -78,7 +78,7 @@ async def test_idempotency_key_replays_and_conflicts(client) -> None:  # noqa: A
 async def test_auth_and_region_are_enforced(client) -> None:  # noqa: ANN001
     assert (await client.post("/v1/cases", json=fire_case())).status_code == 401
     assert (await client.post("/v1/cases", json=fire_case(), headers=staff_token("auditor"))).status_code == 403
-    other_region = staff_token("clerk", region="anyang", org_unit=None)
+    other_region = staff_token("clerk", region="anyang", org_unit="anyang/beiguan")
     assert (await client.post("/v1/cases", json=fire_case(), headers=other_region)).status_code == 403
     assert await rows(client) == (0, 0)
 
