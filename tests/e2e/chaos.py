@@ -86,7 +86,8 @@ class Report:
                 f"paid {self.paid}  stuck {self.stuck}  paid-twice {self.paid_twice}   "
                 f"(seed {self.seed}; extra cases {self.extra_cases}, bank credits {self.credits}, "
                 f"stray credits {self.stray_credits}, requests retried {self.retries}; "
-                f"all paid {self.drain_seconds:.1f} s after the chaos, {self.seconds:.1f} s in all)")
+                f"{'all paid' if self.paid == self.cases else 'gave up'} {self.drain_seconds:.1f} s after the chaos, "
+                f"{self.seconds:.1f} s in all)")
 
 
 def citizen_id(n: int) -> tuple[str, date]:
@@ -271,7 +272,7 @@ class ChaosRun:
         self.say(f"{self.elapsed()}  chaos over; waiting for every case to be paid")
         chaos_over = time.monotonic()
         try:
-            await eventually(all_paid, timeout=max(1.0, self.deadline - chaos_over), interval=0.5,
+            await eventually(all_paid, timeout=round(max(1.0, self.deadline - chaos_over), 1), interval=0.5,
                              message="every case paid")
         except AssertionError as exc:
             self.report.problems.append(str(exc))
@@ -289,8 +290,8 @@ class ChaosRun:
         return response.json()
 
     async def verify(self) -> None:
-        """Paid once, at the source: the case view's status, disbursement's paid payments per
-        case, and the bank ledger's credits per payment reference and per payee."""
+        """Paid once, at the source: the case view's status and timeline, disbursement's paid
+        payments per case, and the bank ledger's credits per payment reference and per payee."""
         credits = bank_credits(self.stack.data_dir)
         by_reference = Counter(reference for reference, _ in credits)
         by_payee = Counter(payee for _, payee in credits)
@@ -308,6 +309,7 @@ class ChaosRun:
             payments = await self.get("disbursement", "/v1/payments", case_id=case_id)
             ours.update(p["id"] for p in payments)
             paid_payments = sum(p["status"] == "paid" for p in payments)
+            announced = [t["event"] for t in doc["timeline"]].count("payment.paid")
             credited = sum(by_reference[p["id"]] for p in payments)
             if doc["status"] == "paid":
                 r.paid += 1
@@ -315,10 +317,11 @@ class ChaosRun:
                 r.stuck += 1
                 r.problems.append(f"{case_id} stuck: status {doc['status']}, payments "
                                   f"{[p['status'] for p in payments]}, last event {doc['timeline'][-1]['event']}")
-            if max(paid_payments, credited, by_payee[citizen_id(n)[0]]) > 1:
+            to_payee = by_payee[citizen_id(n)[0]]
+            if max(paid_payments, announced, credited, to_payee) > 1:
                 r.paid_twice += 1
-                r.problems.append(f"{case_id} paid twice: {paid_payments} paid payments, {credited} credits "
-                                  f"by reference, {by_payee[citizen_id(n)[0]]} by payee")
+                r.problems.append(f"{case_id} paid twice: {paid_payments} paid payments, {announced} payment.paid "
+                                  f"on its timeline, {credited} bank credits by reference, {to_payee} by payee")
         r.stray_credits = sum(count for reference, count in by_reference.items() if reference not in ours)
         if not r.ok:
             await self.note_parked_messages()
