@@ -8,10 +8,9 @@ import pytest
 from relief_shared.stack import Stack
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(Path(tmp_path_factory.mktemp("stack")), free_ports=True,
-                    extra_env={"DISBURSEMENT_PAYMENT_POLL_SECONDS": "0.2"})
+def _running(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """A started stack on free ports, stopped after; the logs' tails are printed if it fails to start."""
+    running = Stack(data_dir, free_ports=True, extra_env=extra_env)
     try:
         running.start()
     except Exception:
@@ -21,3 +20,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         raise
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from _running(Path(tmp_path_factory.mktemp("stack")), {"DISBURSEMENT_PAYMENT_POLL_SECONDS": "0.2"})
+
+
+@pytest.fixture
+def own_stack(tmp_path: Path) -> Iterator[Stack]:
+    """A stack for one test alone, for tests that kill its processes; settings as `make run` has them."""
+    yield from _running(tmp_path / "stack")
