@@ -127,6 +127,37 @@ async def test_every_service_publishes_health_readiness_and_openapi(stack: Stack
             assert (await client.get(f"{base}/openapi.json")).json()["info"]["title"] == f"relief {service.name}"
 
 
+async def test_an_unpublishable_outbox_row_is_parked_and_the_next_case_is_paid(stack: Stack) -> None:
+    """A row the broker can never take (here 1.2 MB, above its 1 MB max payload), as a bug or a
+    hand-edited database could leave it, is parked for ops; cases after it are not held back."""
+    import sqlite3
+    from datetime import datetime, timezone
+
+    from relief_shared.testing import make_event
+
+    huge = make_event("case.received", "TA-huge", org_unit="fuxin-haizhou/" + "x" * 1_200_000)
+    with sqlite3.connect(stack.data_dir / "eligibility.sqlite") as db:
+        db.execute("INSERT INTO outbox (event_id, subject, case_id, payload, created_at, attempts) "
+                   "VALUES (?, ?, ?, ?, ?, 0)", (huge.id, huge.subject, huge.case_id, huge.model_dump_json(),
+                                                 datetime.now(timezone.utc).isoformat(sep=" ")))
+    ops = staff_token("ops", sub="ops-1", name="值班")
+    async with httpx.AsyncClient(timeout=10) as client:
+        case_id = await submit(client, stack)
+        await reaches(client, stack, case_id, "pending_approval", timeout=60)
+        assert (await approve(client, stack, case_id)).status_code in (200, 201)
+        await reaches(client, stack, case_id, "paid", timeout=60)
+
+        async def parked() -> list:
+            rows = (await client.get(f"{stack.url('eligibility')}/v1/ops/parked-messages", headers=ops)).json()
+            return [r for r in rows if r["event_id"] == huge.id]
+
+        [row] = await eventually(parked, message="the huge row parked")
+        assert row["consumer"] == "outbox-relay" and row["reason"].startswith("unpublishable: MaxPayloadError")
+        r = await client.post(f"{stack.url('eligibility')}/v1/ops/parked-messages/{row['id']}/discard",
+                              json={"note": "test row, never a real case"}, headers=ops)
+        assert r.status_code == 200 and r.json()["resolution"] == "discarded", r.text
+
+
 async def test_every_message_on_the_broker_matches_the_served_asyncapi_document(stack: Stack) -> None:
     """Runs after the chain tests of this module: every message they caused, read back from the
     streams, is a documented message that validates against its schema, and only the
