@@ -72,6 +72,7 @@ def _message(spec: EventSpec, ref: dict[str, str], schemas: dict[str, Any]) -> d
                                   "source": spec.publisher, "correlation_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
                                   "causation_id": None, "data": sample}}],
         "x-publisher": spec.publisher,
+        **({"x-also-published-by": list(spec.also_published_by)} if spec.also_published_by else {}),
         "x-version": spec.version,
         "x-personal-data": personal_fields(spec.model.__name__, schemas),
     }
@@ -83,11 +84,12 @@ def _message(spec: EventSpec, ref: dict[str, str], schemas: dict[str, Any]) -> d
 def _operations(specs: list[EventSpec]) -> dict[str, Any]:
     operations: dict[str, Any] = {}
     for spec in specs:
-        operations[f"{spec.publisher}.sends.{spec.key}"] = {
-            "action": "send", "channel": {"$ref": f"#/channels/{spec.type}"},
-            "summary": f"{spec.publisher} publishes {spec.type} v{spec.version} through its outbox.",
-            "messages": [{"$ref": f"#/channels/{spec.type}/messages/{spec.key}"}],
-        }
+        for publisher in spec.publishers:
+            operations[f"{publisher}.sends.{spec.key}"] = {
+                "action": "send", "channel": {"$ref": f"#/channels/{spec.type}"},
+                "summary": f"{publisher} publishes {spec.type} v{spec.version} through its outbox.",
+                "messages": [{"$ref": f"#/channels/{spec.type}/messages/{spec.key}"}],
+            }
     for consumer in sorted(REGISTRY.consumers.values(), key=lambda c: c.durable):
         for type_, version in consumer.events:
             spec = REGISTRY.get(type_, version)

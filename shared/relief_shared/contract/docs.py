@@ -22,9 +22,10 @@ def events_markdown() -> str:
     ]
     for spec in sorted(REGISTRY.events.values(), key=lambda s: s.key):
         consumers = ", ".join(f"`{c.durable}`" for c in REGISTRY.consumers_of(spec)) or "—"
+        publishers = ", ".join(spec.publishers)
         fields = ", ".join(spec.model.model_fields)
         personal = ", ".join(f"{p['field']} ({p['kind']})" for p in personal_fields(spec.model.__name__, schemas))
-        lines.append(f"| `{spec.type}` v{spec.version} | {spec.publisher} | {consumers} | {fields} | {personal or '—'} |")
+        lines.append(f"| `{spec.type}` v{spec.version} | {publishers} | {consumers} | {fields} | {personal or '—'} |")
     lines += ["", "## What each event says", ""]
     for spec in sorted(REGISTRY.events.values(), key=lambda s: s.key):
         lines.append(f"- **`{spec.type}` v{spec.version}** — {spec.summary}")

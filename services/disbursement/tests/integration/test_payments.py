@@ -223,7 +223,8 @@ async def test_access_rules(suite: Suite) -> None:
         assert r.status_code == 403
         r = await app.client.put("/v1/bank-simulator", json={"mode": "explode"}, headers=OPS)
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
-        assert (await app.client.get("/readyz")).status_code == 200
+        # ready once NATS is there and the suite clock and holiday data were read from it
+        await eventually(lambda: _ready(app.client), message="ready")
     async with suite.running(environment="production", jwt_secret="a-real-production-secret-of-enough-length") as app:
         token = issue("a-real-production-secret-of-enough-length", sub="ops-1", name="运维", roles=["ops"], region="fuxin-haizhou")
         r = await app.client.get("/v1/bank-simulator", headers={"Authorization": f"Bearer {token}"})
@@ -250,3 +251,7 @@ async def test_a_hanging_bank_call_holds_back_no_other_payment_of_its_round(suit
         for case_id in ("case-h1", "case-h2"):  # the hung one: no answer, asked again, paid once
             payment = await app.settled(case_id)
             assert await suite.bookings(payment["id"]) == 1
+
+
+async def _ready(client) -> bool:  # noqa: ANN001
+    return (await client.get("/readyz")).status_code == 200
