@@ -47,7 +47,11 @@ def document() -> dict[str, Any]:
                 "envelope of contract.md with a typed `data` payload; the `Nats-Msg-Id` header equals the "
                 "envelope `id`, so duplicate publishes are dropped and consumers de-duplicate on it. Within a "
                 "version a payload only grows (additive changes); a breaking change is a new version published "
-                "beside the old one. Fields marked `x-personal-data` hold a citizen's personal data."),
+                "beside the old one. Fields marked `x-personal-data` hold a citizen's personal data. "
+                "`occurred_at` and every deadline instant are suite-clock time: real time in production; in "
+                "development and test runs the time `PUT /v1/ops/clock` set (see the README). `deadline.*` "
+                "events are published by whichever service owns the time limit; each carries the deadline's "
+                "whole state and a growing `revision`, so a reader keeps the highest revision it saw."),
         },
         "servers": {
             "embedded": {"host": "127.0.0.1:14222", "protocol": "nats",
