@@ -82,7 +82,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         bus = Bus(settings.nats_url, spec.name)
         calendar = WorkingCalendar.load()
         clock = Clock(enabled=settings.suite_clock_enabled)
-        previous_clock = suite_clock.install(clock)
+        suite_clock.install(clock)
         runtime = Runtime(settings, db, bus, spec.plumbing, RegionPacks.load(), calendar, clock=clock,
                           calendar_state=CalendarState(calendar))
         if spec.on_start:
@@ -107,7 +107,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             await bus.close()
             await db.dispose()
-            suite_clock.install(previous_clock)
+            if suite_clock.current() is clock:  # apps stopped in any order leave real time, never a stale offset
+                suite_clock.install(Clock())
 
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.spec = spec

@@ -275,3 +275,33 @@ async def _case_state(s: Suite, case_id: str, states: dict[str, str], *, closed:
     if {d["limit"]: d["state"] for d in found} != states or (closed and not all(d["closed_at"] for d in found)):
         return None
     return found
+
+
+async def test_a_dibao_decision_whose_verification_took_16_days_gets_30_days_and_not_more(database_url) -> None:  # noqa: ANN001
+    """DT-20D extended by DT-MEANS-15D on the durable row (the dibao procedure that calls it is a
+    later issue's): 20 days, 30 once verification took over 15 days, never more than 30."""
+    from datetime import date, datetime
+
+    from approval import store
+    from relief_shared.calendar import SHANGHAI, WorkingCalendar
+    from relief_shared.db import Database, create_engine
+    from relief_shared.regions import RegionPacks
+
+    await migrated("approval", database_url)
+    db = Database(create_engine(database_url), store.plumbing, store.UnitOfWork)
+    calendar = WorkingCalendar.load()
+    dt20 = RegionPacks.load().get("wenzhou-dongtou").time_limit("DT-20D", date(2026, 3, 2))
+    try:
+        async with db.uow() as uow:
+            opened = await uow.deadlines.open(case_id="dibao-1", region="wenzhou-dongtou",
+                                              org_unit="wenzhou-dongtou/beiyan", limit=dt20,
+                                              started_at=datetime(2026, 3, 2, 10, tzinfo=SHANGHAI),
+                                              watches="dibao decision", calendar=calendar)
+            assert opened.due == datetime(2026, 3, 22, 23, 59, 59, tzinfo=SHANGHAI)
+            assert await uow.deadlines.extend("dibao-1", dt20, 15, calendar) is None  # not over 15 days
+            extended = await uow.deadlines.extend("dibao-1", dt20, 16, calendar)
+            assert (extended.due, extended.span.amount) == (datetime(2026, 4, 1, 23, 59, 59, tzinfo=SHANGHAI), 30)
+            assert await uow.deadlines.extend("dibao-1", dt20, 45, calendar) is None  # 30 already: never more
+            await uow.commit()
+    finally:
+        await db.dispose()
