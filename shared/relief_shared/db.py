@@ -162,6 +162,10 @@ class UnitOfWork:
         """Run `callback` once the transaction is committed (e.g. wake a worker), never before."""
         self._after_commit.append(callback)
 
+    def signal_after_commit(self, name: str) -> None:
+        """Set the database's signal `name` once committed (a worker waiting on it looks again)."""
+        self.after_commit(self._db.signal(name).set)
+
     async def commit(self) -> None:
         if not self._writing_mode:
             raise RuntimeError("a reading unit of work cannot commit")
@@ -186,6 +190,11 @@ class Database:
         self._unit_of_work = unit_of_work
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._writer: AsyncConnection | None = None
+        self._signals: dict[str, asyncio.Event] = {}
+
+    def signal(self, name: str) -> asyncio.Event:
+        """A named wake-up for a worker of this database (e.g. "deadlines"), made on first use."""
+        return self._signals.setdefault(name, asyncio.Event())
 
     def uow(self) -> UnitOfWork:
         return self._unit_of_work(self)

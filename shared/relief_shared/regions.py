@@ -4,6 +4,9 @@ A pack is a TOML file in `relief_shared/regions/`. Every parameter is a list of 
 with its rule ID and source clause; `parameter(name, as_of)` returns the value in force on that
 date or raises `MissingParameter` — a region never borrows another's numbers and a missing
 value is never silently defaulted. Sample values are flagged `sample = true`.
+Time limits (限时办结) are typed data of their own (`relief_shared.timelimits`): unit, amount,
+start and stop events, owner and source; `time_limit(rule, as_of)` finds one, and a pack whose
+limit lacks any of these does not load.
 """
 from __future__ import annotations
 
@@ -12,6 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from typing import Any
+
+from relief_shared import timelimits
+from relief_shared.timelimits import TimeLimit
 
 
 class UnknownRegion(LookupError):
@@ -51,6 +57,7 @@ class RegionPack:
     documents: dict[str, str]
     org_units: dict[str, str]
     _parameters: dict[str, list[ParameterValue]] = field(repr=False)
+    time_limits: dict[str, TimeLimit] = field(default_factory=dict, repr=False)
 
     def parameter(self, name: str, as_of: date) -> ParameterValue:
         for candidate in self._parameters.get(name, []):
@@ -66,6 +73,14 @@ class RegionPack:
             except MissingParameter:
                 pass
         return found
+
+    def time_limit(self, rule: str, as_of: date) -> TimeLimit | None:
+        """The region's limit `rule` in force on `as_of`; None where the region has none."""
+        limit = self.time_limits.get(rule)
+        return limit if limit is not None and limit.valid_from <= as_of else None
+
+    def limits_owned_by(self, service: str, as_of: date) -> list[TimeLimit]:
+        return [limit for limit in self.time_limits.values() if limit.owner == service and limit.valid_from <= as_of]
 
     def has_org_unit(self, org_unit: str) -> bool:
         return org_unit in self.org_units
@@ -84,9 +99,13 @@ class RegionPack:
                 for v in spec["values"]
             ]
             params[name] = sorted(values, key=lambda p: p.valid_from, reverse=True)
+        try:
+            limits = {rule: timelimits.parse(rule, spec) for rule, spec in raw.get("time_limits", {}).items()}
+        except ValueError as exc:
+            raise ValueError(f"region pack {raw.get('code')!r}: {exc}") from exc
         return cls(code=raw["code"], name=raw["name"], pack_version=raw["pack_version"],
                    documents=raw.get("documents", {}), org_units=raw.get("org_units", {}),
-                   _parameters=params)
+                   _parameters=params, time_limits=limits)
 
 
 class RegionPacks:

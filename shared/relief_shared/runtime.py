@@ -19,10 +19,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import MetaData, text
 
+from relief_shared import clock as suite_clock
 from relief_shared import logs, openapi, ops, problems
 from relief_shared.bus import Bus
 from relief_shared.calendar import WorkingCalendar
+from relief_shared.clock import Clock
 from relief_shared.db import Database, UnitOfWork, create_engine
+from relief_shared.deadlines import DeadlineTable
 from relief_shared.inbox import Consumer, ConsumerPolicy, Subscription
 from relief_shared.limits import BodyLimit
 from relief_shared.outbox import OutboxRelay
@@ -30,6 +33,8 @@ from relief_shared.plumbing import Plumbing
 from relief_shared.problems import DomainProblems
 from relief_shared.regions import RegionPacks
 from relief_shared.settings import ServiceSettings
+from relief_shared.suite_ops import suite_router, suite_work
+from relief_shared.suite_state import CalendarState
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,12 @@ class Runtime:
     calendar: WorkingCalendar
     extras: dict[str, Any] = field(default_factory=dict)
     consumers: dict[str, Consumer] = field(default_factory=dict)
+    clock: Clock = field(default_factory=Clock)  # the suite clock: business time for every use case
+    calendar_state: CalendarState | None = None  # holiday years loaded at run time
+
+    @property
+    def suite_synced(self) -> bool:
+        return self.clock.synced and (self.calendar_state is None or self.calendar_state.synced.is_set())
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,7 @@ class ServiceSpec:
     unit_of_work: type[UnitOfWork] = UnitOfWork
     problems: DomainProblems = field(default_factory=dict)
     version: str = "0.1.0"
+    deadlines: DeadlineTable | None = None  # the service owns time limits: run their scheduler
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -70,7 +82,11 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         logs.configure(spec.name, settings.log_level)
         db = Database(create_engine(settings.database_url), spec.plumbing, spec.unit_of_work)
         bus = Bus(settings.nats_url, spec.name)
-        runtime = Runtime(settings, db, bus, spec.plumbing, RegionPacks.load(), WorkingCalendar.load())
+        calendar = WorkingCalendar.load()
+        clock = Clock(enabled=settings.suite_clock_enabled)
+        suite_clock.install(clock)
+        runtime = Runtime(settings, db, bus, spec.plumbing, RegionPacks.load(), calendar, clock=clock,
+                          calendar_state=CalendarState(calendar))
         if spec.on_start:
             spec.on_start(runtime)
         app.state.runtime = runtime
@@ -84,6 +100,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         work = [relay.run, db.checkpoint_forever]
         work += [consumer.run for consumer in runtime.consumers.values()]
         work += [functools.partial(task, runtime) for task in spec.background]
+        work += suite_work(runtime, spec)
         tasks = [asyncio.create_task(_supervised(w)) for w in work]
         log.info("%s started", spec.name)
         try:
@@ -94,6 +111,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             await bus.close()
             await db.dispose()
+            if suite_clock.current() is clock:  # apps stopped in any order leave real time, never a stale offset
+                suite_clock.install(Clock())
 
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.spec = spec
@@ -102,6 +121,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     openapi.install(app)
     app.include_router(health_router())
     app.include_router(ops.router())
+    app.include_router(suite_router())
     for router in spec.routers:
         app.include_router(router)
     return app
@@ -141,7 +161,8 @@ def health_router() -> APIRouter:
     async def readyz(request: Request) -> JSONResponse:
         """The database answers and NATS is connected with its streams in place."""
         runtime: Runtime = request.app.state.runtime
-        checks = {"database": "ok", "nats": "ok" if runtime.bus.connected and runtime.bus.ready.is_set() else "down"}
+        checks = {"database": "ok", "nats": "ok" if runtime.bus.connected and runtime.bus.ready.is_set() else "down",
+                  "suite_clock": "ok" if runtime.suite_synced else "syncing"}
         try:
             async with runtime.db.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))

@@ -6,6 +6,7 @@ house burned down, which the Fuxin pack treats as an emergency (FX-EMG-TIER by s
 from __future__ import annotations
 
 import copy
+from datetime import date, timedelta
 from typing import Any
 
 SAMPLE_ID_NUMBER = "210902198001011236"
@@ -35,8 +36,13 @@ _FIRE_CASE: dict[str, Any] = {
 }
 
 
-def fire_case(**changes: Any) -> dict[str, Any]:
-    """A fresh copy of the sample emergency request, top-level keys replaced by `changes`."""
+def fire_case(*, on: date | None = None, **changes: Any) -> dict[str, Any]:
+    """A fresh copy of the sample emergency request, top-level keys replaced by `changes`.
+    `on`: the day it is brought to the window (the fire the day before, consent that day), for
+    a suite clock set elsewhere in time: intake refuses dates in the future."""
     body = copy.deepcopy(_FIRE_CASE)
+    if on is not None:
+        body["situation"]["events"][0]["occurred_on"] = (on - timedelta(days=1)).isoformat()
+        body["consent"]["signed_on"] = on.isoformat()
     body.update(changes)
     return body

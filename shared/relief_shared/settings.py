@@ -2,7 +2,9 @@
 
 The embedded default runs on a bare laptop: SQLite files under `data_dir`, NATS on the
 embedded server's port (14222, away from a system NATS on 4222). A development JWT secret
-ships for that default and is refused anywhere else.
+ships for that default and is refused anywhere else. The suite clock (`relief_shared.clock`)
+follows its NATS entry in development and test runs; production settings refuse to start with
+it enabled.
 """
 from __future__ import annotations
 
@@ -37,6 +39,13 @@ class ServiceSettings(BaseSettings):
     consumer_ack_wait_seconds: float = 30.0
     consumer_backoff_seconds: list[float] = [0.5, 2.0, 5.0, 15.0, 30.0]
     consumer_batch: int = 100
+    # The suite clock: None means on in development and test, off in production (where
+    # turning it on is refused at start).
+    suite_clock: bool | None = None
+    # Deadlines: the scheduler looks again at least this often (deadlines another replica
+    # wrote; its own and clock or calendar changes wake it at once), and claims this many a round.
+    deadline_poll_seconds: float = 10.0
+    deadline_batch: int = 500
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> ServiceSettings:
@@ -44,4 +53,11 @@ class ServiceSettings(BaseSettings):
             self.database_url = sqlite_url(self.data_dir / f"{self.service_name}.sqlite")
         if self.environment == "production" and self.jwt_secret == DEV_JWT_SECRET:
             raise ValueError("RELIEF_JWT_SECRET must be set to a real secret outside development")
+        if self.environment == "production" and self.suite_clock:
+            raise ValueError("the suite clock is for rehearsals and tests: it must not be enabled under production "
+                             "settings (unset SUITE_CLOCK)")
         return self
+
+    @property
+    def suite_clock_enabled(self) -> bool:
+        return self.environment != "production" if self.suite_clock is None else self.suite_clock

@@ -2,7 +2,6 @@
 case, and leave errors to the mapping below."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path
@@ -53,9 +52,12 @@ class TaskOut(BaseModel):
     role: str
     org_unit: str
     due: str | None = Field(description="ISO 8601, Asia/Shanghai; null where the step has no deadline")
-    amount_ceiling: str
-    type: str
+    amount_ceiling: str | None
+    type: str | None
     opened_at: str
+    rule: str | None = Field(None, description="escalations: the rule of the breached deadline")
+    clause: str | None = Field(None, description="escalations: the clause of the breached deadline")
+    deadline: dict[str, Any] | None = Field(None, description="escalations: the breached deadline")
 
 
 class DecisionOut(BaseModel):
@@ -94,7 +96,8 @@ class ApprovalOut(BaseModel):
 
 @router.get("/tasks", response_model=list[TaskOut])
 async def list_tasks(runtime: RuntimeDep, principal: Staff) -> list[dict[str, Any]]:
-    """The caller's inbox: open tasks for their roles, in their org unit (the district: its region)."""
+    """The caller's inbox: open tasks for their roles, in their org unit (the district: its region,
+    and a task `escalation` for every breached deadline of the region's cases)."""
     return await service.inbox(principal, runtime.db.reading())
 
 
@@ -108,11 +111,12 @@ async def decide(case_id: CaseId, body: DecisionIn, principal: Staff, runtime: R
                          principal.org_unit)
     request = IdempotentRequest.of(f"decisions:{case_id}:{principal.sub}", idempotency_key, body.model_dump(mode="json"))
     cmd = service.Decide(case_id, body.step, body.decision, body.amount, body.comment, actor, request)
-    reply = await service.decide(cmd, runtime.db.uow(), calendar=runtime.calendar, now=datetime.now(timezone.utc))
+    reply = await service.decide(cmd, runtime.db.uow(), now=runtime.clock.now())
     return JSONResponse(reply.body, status_code=reply.status)
 
 
 @router.get("/approvals/{case_id}", response_model=ApprovalOut)
 async def get_approval(case_id: CaseId, runtime: RuntimeDep, principal: Staff) -> dict[str, Any]:
-    """The route with its rules and sources, each step with its actor, and the deadlines."""
-    return await service.approval_view(case_id, principal, runtime.db.reading(), datetime.now(timezone.utc))
+    """The route with its rules and sources, each step with its actor, and the case's deadlines
+    that approval owns (state, met, late_by, rule, clause)."""
+    return await service.approval_view(case_id, principal, runtime.db.reading())

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from approval import policy
 from approval.policy import Route, StepPlan
-from relief_shared.calendar import WorkingCalendar
 from relief_shared.money import Money
 
 
@@ -132,12 +131,13 @@ class Approval:
     tasks: list[Task] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
-    def start(self, calendar: WorkingCalendar) -> Task:
-        """Open the route's first step, its deadline counted from when the case arrived."""
-        return self._open(self.route.steps[0], self.received_at, calendar)
+    def start(self, due: datetime | None = None) -> Task:
+        """Open the route's first step; `due` is the deadline its decision must meet, if any
+        (counted by the service from the region's time limits)."""
+        return self._open(self.route.steps[0], self.received_at, due)
 
     def decide(self, actor: Actor, step: str, decision: str, amount: Money | None, comment: str, *,
-               now: datetime, calendar: WorkingCalendar) -> Task:
+               now: datetime) -> Task:
         if actor.region != self.region:
             raise NotAllowed(f"{actor.id} works for region {actor.region}, not {self.region}")
         if decision == "return":
@@ -160,7 +160,7 @@ class Approval:
         self.amount = decided
         following = [s for s in self.route.after(step) if s.needed_for(decided)]
         if following:
-            self._open(following[0], now, calendar)
+            self._open(following[0], now)
         else:
             self.status = "approved"
             self.events.append(CaseApproved(task, decided))
@@ -188,8 +188,7 @@ class Approval:
             raise NoOpenTask(f"step {step!r} of case {self.case_id} is not open (case is {self.status})")
         return task
 
-    def _open(self, plan: StepPlan, since: datetime, calendar: WorkingCalendar) -> Task:
-        due = calendar.due_at(since, plan.working_days) if plan.working_days else None
+    def _open(self, plan: StepPlan, since: datetime, due: datetime | None = None) -> Task:
         task = Task(str(uuid.uuid4()), self.case_id, plan.step, plan.role, self.org_unit, due, since)
         self.tasks.append(task)
         self.events.append(TaskOpened(task))

@@ -3,7 +3,7 @@ from fastapi import FastAPI
 
 from approval import api, events
 from approval.settings import Settings
-from approval.store import UnitOfWork, metadata, plumbing
+from approval.store import UnitOfWork, deadlines, metadata, plumbing
 from relief_shared.runtime import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
@@ -16,6 +16,7 @@ SPEC = ServiceSpec(
     subscriptions=events.subscriptions,
     unit_of_work=UnitOfWork,
     problems=api.PROBLEMS,
+    deadlines=deadlines,
 )
 
 

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from approval import policy
 from approval.domain import Approval, CaseApproved, CaseRejected, Person, Task
-from approval.store import InboxItem
+from approval.store import Escalation, InboxItem
 from relief_shared import contract
 from relief_shared.calendar import SHANGHAI
 from relief_shared.contract import approval as contract_approval
 from relief_shared.contract.approval import ApprovalRequested, RouteSummary
+from relief_shared.deadlines import Deadline
 from relief_shared.money import Money
 
 SOD_RULE = "DT-SOD"
@@ -55,12 +56,37 @@ def inbox_item(item: InboxItem) -> dict:
             "type": item.type, "opened_at": local(task.opened_at)}
 
 
-def approval_view(approval: Approval, now: datetime) -> dict:
-    """The route as planned, each step as it stands, and the deadlines with whether they were met."""
+def escalation_item(e: Escalation) -> dict:
+    """A breached deadline as a task of the district: what was late, by which rule and clause."""
+    return {"id": e.deadline_id, "case_id": e.case_id, "step": "escalation", "role": e.role,
+            "org_unit": e.org_unit or "", "due": local(e.due), "amount_ceiling": money(e.ceiling),
+            "type": e.type, "opened_at": local(e.raised_at), "rule": e.rule, "clause": e.clause,
+            "deadline": {"id": e.deadline_id, "limit": e.limit_id, "name": e.name, "service": e.service}}
+
+
+def deadline(d: Deadline) -> dict:
+    late = d.late_by
+    return {"id": d.id, "name": d.name, "limit": d.limit_id, "rule": d.rule, "clause": d.clause,
+            "due": local(d.due), "met": d.met, "state": d.state,
+            "late_by": _duration(late) if late else None, "late_by_seconds": int(late.total_seconds()) if late else None,
+            "calendar_complete": d.calendar_complete, "calendar_version": d.calendar_version,
+            "warned_at": local(d.warned_at), "breached_at": local(d.breached_at), "closed_at": local(d.closed_at)}
+
+
+def _duration(delta) -> str:  # noqa: ANN001 - timedelta
+    """ISO 8601 duration, e.g. P1DT2H3M4S."""
+    seconds = int(delta.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"P{days}DT{hours}H{minutes}M{secs}S" if days else f"PT{hours}H{minutes}M{secs}S"
+
+
+def approval_view(approval: Approval, limits: list[Deadline]) -> dict:
+    """The route as planned, each step as it stands, and the durable deadlines of the case."""
     tasks = {t.step: t for t in approval.tasks}
     steps = [_step(plan, tasks.get(plan.step), approval) for plan in approval.route.steps]
-    deadlines = [{"name": t.step, "due": local(t.due), "met": policy.deadline_met(t.due, t.decided_at, now)}
-                 for t in approval.tasks if t.due is not None]
+    deadlines = [deadline(d) for d in limits]
     return {"case_id": approval.case_id, "region": approval.region, "org_unit": approval.org_unit,
             "type": approval.type, "status": approval.status, "amount_ceiling": str(approval.ceiling),
             "amount": money(approval.amount), "route": route(approval), "steps": steps,

@@ -2,16 +2,16 @@
 
 FX-ROUTE (Fuxin 三, last paragraph): up to the town limit (inclusive) the town/street decides;
 above it the district civil-affairs bureau must also consent before paying.
-FX-ADV / ADV-SKIP (Fuxin 四): an emergency case is helped first; the pack's
-`advance_assistance` value names the one deciding step, the skipped stages and the deadline
-in working days (WD-CAL). Whether the district must consent before paying stays configurable.
+FX-ADV / CQ-ADV / DT-ADV / ADV-SKIP (Fuxin 四, Yubei notice 三, Dongtou 四): an emergency case is
+helped first; the pack's `advance_assistance` value names the one deciding step, the skipped
+stages and the region's time limits that start with it (none where the region sets none).
+Whether the district must consent before paying stays configurable.
 DT-SOD (Dongtou 一, 二): handler, reviewer and approver are different people.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from relief_shared.money import Money
@@ -24,7 +24,7 @@ DISTRICT_ROLE = "district"
 class StepPlan:
     step: str
     role: str
-    working_days: int | None = None
+    time_limits: tuple[str, ...] = ()  # the region pack's limits that start when the step opens
     only_above: Money | None = None  # the step is needed only when the decided amount exceeds this
 
     def needed_for(self, amount: Money) -> bool:
@@ -46,11 +46,11 @@ class Route:
         return self.steps[names.index(name) + 1:]
 
 
-def advance_route(advance: Mapping[str, Any], source: str, *, ceiling: Money,
+def advance_route(advance: Mapping[str, Any], source: str, *, ceiling: Money, rule: str = "FX-ADV",
                   town_limit: Money | None = None, limit_source: str = "") -> Route:
     """FX-ADV: one step decides alone unless the pack demands district consent before paying."""
-    steps = [StepPlan(advance["step"], advance["role"], int(advance["approval_working_days"]))]
-    rules, sources = ["FX-ADV", "ADV-SKIP"], [source]
+    steps = [StepPlan(advance["step"], advance["role"], tuple(advance.get("time_limits", ())))]
+    rules, sources = [rule, "ADV-SKIP"], [source]
     if advance.get("district_consent_before_payment") and town_limit is not None and ceiling > town_limit:
         steps.append(StepPlan(DISTRICT_STEP, DISTRICT_ROLE, only_above=town_limit))
         rules.append("FX-ROUTE")
@@ -86,12 +86,3 @@ def amount_refusal(amount: Money, ceiling: Money) -> str | None:
         return (f"amount {amount} exceeds the ceiling {ceiling}; more than the ceiling needs "
                 "case-by-case deliberation (一事一议, policy.md §4.4)")
     return None
-
-
-def deadline_met(due: datetime | None, decided_at: datetime | None, now: datetime) -> bool | None:
-    """True/False once it can be known; None while open and not yet late, or with no deadline."""
-    if due is None:
-        return None
-    if decided_at is not None:
-        return decided_at <= due
-    return False if now > due else None

@@ -11,15 +11,20 @@ from approval import payloads, policy
 from approval.domain import (Actor, Approval, CaseApproved, CaseRejected, Event, NoSuchCase, Payee, Person,
                              TaskOpened)
 from approval.policy import Route
-from approval.store import UnitOfWork
+from approval.store import Escalation, UnitOfWork
+from relief_shared import deadlines
 from relief_shared.auth import Principal
-from relief_shared.calendar import CalendarDataMissing, WorkingCalendar
+from relief_shared.calendar import WorkingCalendar
 from relief_shared.contract import Envelope, system
 from relief_shared.contract.benefit import BenefitCalculated
+from relief_shared.contract.deadline import DeadlineBreached, DeadlineClosed
+from relief_shared.contract.payment import PaymentPaid
+from relief_shared.deadlines import Deadline
 from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.inbox import Poison
 from relief_shared.money import Money
 from relief_shared.regions import MissingParameter, RegionPack, RegionPacks, UnknownRegion
+from relief_shared.timelimits import TimeLimit
 
 SOURCE = "approval"
 SYSTEM = system(SOURCE)
@@ -38,18 +43,64 @@ class Decide:
 
 async def on_benefit_calculated(event: Envelope[BenefitCalculated], uow: UnitOfWork, *, packs: RegionPacks,
                                 calendar: WorkingCalendar) -> None:
-    """Store the case's route and open its first task; a case that cannot be routed is parked."""
+    """Store the case's route, open its first task and start the region's time limits for it,
+    all in this one transaction; a case that cannot be routed is parked."""
     approval = _new_approval(event, packs)
-    try:
-        approval.start(calendar)
-    except CalendarDataMissing as exc:
-        raise Poison(str(exc)) from exc
+    limits = _limits(packs.get(event.region), approval.route.steps[0].time_limits, approval.type, event.data.as_of)
+    started_at = event.data.accepted_at or event.occurred_at  # the limits run from acceptance
+    task_id = approval.start().id
+    opened = []
+    for limit in limits:
+        d = await uow.deadlines.open(case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit,
+                                     limit=limit, started_at=started_at, watches=f"approval task {task_id}",
+                                     calendar=calendar, correlation_id=approval.correlation_id)
+        if d is not None:
+            opened.append(d)
+    approval.tasks[0].due = next((d.due for d in opened if "case.approved" in d.stop), None)
     if not await uow.approvals.add_unless_routed(approval):
         raise Poison(f"case {approval.case_id} is already routed; re-routing a recalculated case is not supported")
     uow.record(*_envelopes(approval, approval.events, cause=event))
+    uow.record(*(deadlines.envelope("opened", d, service=SOURCE, cause=event) for d in opened))
 
 
-async def decide(cmd: Decide, uow: UnitOfWork, *, calendar: WorkingCalendar, now: datetime) -> Reply:
+def _limits(pack: RegionPack, ids: tuple[str, ...], case_type: str, as_of: date) -> list[TimeLimit]:
+    """The region's limits the route names that apply to this kind of case; an id the pack does
+    not define is an error in the pack, not a limit to skip silently."""
+    limits = []
+    for limit_id in ids:
+        limit = pack.time_limit(limit_id, as_of)
+        if limit is None:
+            raise Poison(f"region {pack.code} names time limit {limit_id!r}, which it does not define on {as_of}")
+        if not limit.applies_to or case_type in limit.applies_to:
+            limits.append(limit)
+    return limits
+
+
+async def on_payment_paid(event: Envelope[PaymentPaid], uow: UnitOfWork) -> None:
+    """A payment satisfies the approval-owned limits that run to it (CQ-EMG-3WD, DT-ADV)."""
+    closed = await uow.deadlines.close(event.case_id, stopped_by="payment.paid", at=event.occurred_at)
+    uow.record(*(deadlines.envelope("closed", d, service=SOURCE, cause=event) for d in closed))
+
+
+async def on_deadline(event: Envelope[DeadlineBreached | DeadlineClosed], uow: UnitOfWork) -> None:
+    """Escalation: a breached deadline, whoever owns it, becomes a task of the next level
+    (town → district); the task closes when the late step happens. Once per deadline."""
+    data = event.data
+    if isinstance(data, DeadlineClosed):
+        if not await uow.escalations.close(data.deadline_id, data.closed_at) and data.breached_at is not None:
+            await uow.escalations.add(_escalation(event), closed_at=data.closed_at)  # the breach comes later
+        return
+    await uow.escalations.add(_escalation(event))
+
+
+def _escalation(event: Envelope[DeadlineBreached | DeadlineClosed]) -> Escalation:
+    d = event.data
+    return Escalation(deadline_id=d.deadline_id, case_id=event.case_id, region=event.region, org_unit=d.org_unit,
+                      role=d.escalate_to, service=d.service, limit_id=d.limit, rule=d.rule, name=d.name,
+                      clause=d.clause, due=d.due, raised_at=d.breached_at or event.occurred_at, status="open")
+
+
+async def decide(cmd: Decide, uow: UnitOfWork, *, now: datetime) -> Reply:
     """One decision on one step, its events and its idempotency key in one transaction."""
     async with uow:
         earlier = await uow.idempotency.replay(cmd.request)
@@ -58,10 +109,13 @@ async def decide(cmd: Decide, uow: UnitOfWork, *, calendar: WorkingCalendar, now
         approval = await uow.approvals.get(cmd.case_id, region=cmd.actor.region)
         if approval is None:
             raise NoSuchCase(f"no approval for case {cmd.case_id} in region {cmd.actor.region}")
-        task = approval.decide(cmd.actor, cmd.step, cmd.decision, cmd.amount, cmd.comment, now=now,
-                               calendar=calendar)
+        task = approval.decide(cmd.actor, cmd.step, cmd.decision, cmd.amount, cmd.comment, now=now)
         await uow.approvals.save_decision(approval, task)
         uow.record(*_envelopes(approval, approval.events, by=payloads.actor(cmd.actor.person)))
+        if approval.status in ("approved", "rejected"):  # the decision stops the limits that wait for it
+            closed = await uow.deadlines.close(approval.case_id, stopped_by=f"case.{approval.status}", at=now)
+            uow.record(*(deadlines.envelope("closed", d, service=SOURCE)
+                         for d in closed))
         reply = Reply(201, payloads.decision(approval, task, cmd.decision))
         await uow.idempotency.remember(cmd.request, reply)
         await uow.commit()
@@ -69,19 +123,22 @@ async def decide(cmd: Decide, uow: UnitOfWork, *, calendar: WorkingCalendar, now
 
 
 async def inbox(principal: Principal, uow: UnitOfWork) -> list[dict[str, Any]]:
-    """The caller's open tasks: their roles, their org unit (the district: its whole region)."""
+    """The caller's open tasks: their roles, their org unit (the district: its whole region),
+    and for the district the escalations of breached deadlines."""
     async with uow:
         items = await uow.approvals.open_tasks(roles=list(principal.roles), region=principal.region,
                                                org_unit=principal.org_unit)
-    return [payloads.inbox_item(item) for item in items]
+        raised = await uow.escalations.open_for(roles=list(principal.roles), region=principal.region)
+    return [payloads.inbox_item(item) for item in items] + [payloads.escalation_item(e) for e in raised]
 
 
-async def approval_view(case_id: str, principal: Principal, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+async def approval_view(case_id: str, principal: Principal, uow: UnitOfWork) -> dict[str, Any]:
     async with uow:
         approval = await uow.approvals.get(case_id, region=principal.region)
+        limits: list[Deadline] = await uow.deadlines.of_case(case_id) if approval else []
     if approval is None:
         raise NoSuchCase(f"no approval for case {case_id} in region {principal.region}")
-    return payloads.approval_view(approval, now)
+    return payloads.approval_view(approval, limits)
 
 
 def _new_approval(event: Envelope[BenefitCalculated], packs: RegionPacks) -> Approval:
@@ -104,7 +161,7 @@ def _route(pack: RegionPack, case_type: str, ceiling: Money, as_of: date) -> Rou
     if case_type == "emergency":
         advance = pack.parameter("advance_assistance", as_of)
         limit = pack.parameter("town_approval_limit", as_of) if advance.value.get("district_consent_before_payment") else None
-        return policy.advance_route(advance.value, advance.source, ceiling=ceiling,
+        return policy.advance_route(advance.value, advance.source, ceiling=ceiling, rule=advance.rule or "FX-ADV",
                                     town_limit=Money.yuan(limit.value) if limit else None,
                                     limit_source=limit.source if limit else "")
     if case_type == "expenditure":

@@ -13,6 +13,7 @@ from approval.domain import Approval, NoOpenTask, Payee, Person, Task, TaskOpene
 from approval.policy import Route, StepPlan
 from relief_shared import db
 from relief_shared.db import UtcDateTime, insert_if_absent, new_metadata
+from relief_shared.deadlines import SIGNAL, DeadlineTable, Deadlines
 from relief_shared.money import Money
 from relief_shared.plumbing import Plumbing
 
@@ -58,6 +59,28 @@ tasks = Table(
     Index("ix_approval_tasks_case_id", "case_id"),
 )
 
+
+deadlines = DeadlineTable(metadata)
+
+# A district task for each breached deadline (town → district), whichever service owns it.
+escalations = Table(
+    "escalations", metadata,
+    Column("deadline_id", String(36), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("org_unit", String(100)),
+    Column("role", String(32), nullable=False),
+    Column("service", String(40), nullable=False),
+    Column("limit_id", String(40), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("clause", String(300), nullable=False),
+    Column("due", UtcDateTime(), nullable=False),
+    Column("raised_at", UtcDateTime(), nullable=False),
+    Column("status", String(20), nullable=False),  # open | closed (the late step happened)
+    Column("closed_at", UtcDateTime()),
+    Index("ix_escalations_inbox", "status", "role", "region"),
+)
 
 _insert_task = insert(tasks)
 # The approval and its tasks in one query: one row per task (an approval has at least one).
@@ -144,11 +167,63 @@ class Approvals:
         return [InboxItem(_task(r), r["type"], Money(r["ceiling_fen"])) for r in rows]
 
 
+@dataclass(frozen=True)
+class Escalation:
+    deadline_id: str
+    case_id: str
+    region: str
+    org_unit: str | None
+    role: str
+    service: str
+    limit_id: str
+    rule: str
+    name: str
+    clause: str
+    due: object
+    raised_at: object
+    status: str
+    type: str | None = None
+    ceiling: Money | None = None
+
+
+class Escalations:
+    """District tasks raised by breached deadlines: one per deadline (its id is the key)."""
+
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def add(self, escalation: Escalation, *, closed_at=None) -> bool:  # noqa: ANN001 - datetime | None
+        row = {k: v for k, v in escalation.__dict__.items() if k not in ("type", "ceiling")}
+        row.update(status="closed" if closed_at else "open", closed_at=closed_at)
+        result = await self.conn.execute(insert_if_absent(self.conn.dialect.name, escalations), row)
+        return result.rowcount == 1
+
+    async def close(self, deadline_id: str, at) -> bool:  # noqa: ANN001 - datetime
+        result = await self.conn.execute(update(escalations).where(
+            escalations.c.deadline_id == deadline_id, escalations.c.status == "open").values(status="closed",
+                                                                                             closed_at=at))
+        return result.rowcount == 1
+
+    async def open_for(self, *, roles: list[str], region: str) -> list[Escalation]:
+        e = escalations.c
+        query = (select(escalations, approvals.c.type, approvals.c.ceiling_fen)
+                 .join(approvals, approvals.c.case_id == e.case_id, isouter=True)
+                 .where(e.status == "open", e.region == region, e.role.in_(roles)).order_by(e.due, e.raised_at))
+        rows = (await self.conn.execute(query)).mappings()
+        return [Escalation(**{k: r[k] for k in ("deadline_id", "case_id", "region", "org_unit", "role", "service",
+                                                 "limit_id", "rule", "name", "clause", "due", "raised_at", "status")},
+                           type=r["type"], ceiling=_money(r["ceiling_fen"])) for r in rows]
+
+
 class UnitOfWork(db.UnitOfWork):
     approvals: Approvals
+    deadlines: Deadlines
+    escalations: Escalations
 
     def bind(self, conn: AsyncConnection) -> None:
         self.approvals = Approvals(conn)
+        self.deadlines = Deadlines(conn, deadlines, on_change=lambda: self.signal_after_commit(SIGNAL))
+        self.escalations = Escalations(conn)
 
 
 def _task_row(task: Task, region: str) -> dict:
@@ -168,12 +243,12 @@ def _task(row) -> Task:  # noqa: ANN001 - a row mapping
 
 def _route_json(route: Route) -> dict:
     return {"rules": list(route.rules), "skipped": list(route.skipped), "sources": list(route.sources),
-            "steps": [{"step": s.step, "role": s.role, "working_days": s.working_days,
+            "steps": [{"step": s.step, "role": s.role, "time_limits": list(s.time_limits),
                        "only_above": str(s.only_above) if s.only_above else None} for s in route.steps]}
 
 
 def _route(raw: dict) -> Route:
-    steps = tuple(StepPlan(s["step"], s["role"], s["working_days"],
+    steps = tuple(StepPlan(s["step"], s["role"], tuple(s.get("time_limits", ())),
                            Money.yuan(s["only_above"]) if s["only_above"] else None) for s in raw["steps"])
     return Route(tuple(raw["rules"]), tuple(raw["skipped"]), tuple(raw["sources"]), steps)
 

@@ -107,7 +107,7 @@ def calculated_payload(data: CaseClassified, calculation: Calculation) -> Benefi
         caps=[CapApplied(rule="LF-CAP", scope=c.scope, limit=c.limit, remaining=c.remaining, applied=c.applied)
               for c in calculation.caps],
         needs_deliberation=calculation.needs_deliberation, applicant=data.applicant,
-        accepted_by=data.accepted_by, by=system(SOURCE),
+        accepted_by=data.accepted_by, by=system(SOURCE), accepted_at=data.accepted_at,
     )
 
 

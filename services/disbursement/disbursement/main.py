@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from disbursement import api, events
 from disbursement.bank import SimulatedBank
 from disbursement.settings import Settings
-from disbursement.store import UnitOfWork, metadata, plumbing
+from disbursement.store import UnitOfWork, deadlines, metadata, plumbing
 from disbursement.worker import PaymentWorker, WorkerTimings
 from relief_shared.runtime import Runtime, ServiceSpec, create_app
 
@@ -23,7 +23,8 @@ async def pay_out(runtime: Runtime) -> None:
     timings = WorkerTimings(poll_seconds=s.payment_poll_seconds, batch=s.payment_batch,
                             bank_timeout_seconds=s.bank.timeout_seconds, lease_seconds=s.payment_lease_seconds,
                             retry_seconds=s.payment_retry_seconds, retry_max_seconds=s.payment_retry_max_seconds)
-    await PaymentWorker(runtime.db, runtime.extras["bank"], runtime.extras["payments_due"], timings).run()
+    await PaymentWorker(runtime.db, runtime.extras["bank"], runtime.extras["payments_due"], timings,
+                        runtime.clock).run()
 
 
 SPEC = ServiceSpec(
@@ -37,6 +38,7 @@ SPEC = ServiceSpec(
     background=[pay_out],
     on_start=start,
     unit_of_work=UnitOfWork,
+    deadlines=deadlines,
 )
 
 

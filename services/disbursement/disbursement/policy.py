@@ -1,33 +1,31 @@
 """Payment rules.
 
 FX-PAY-CHANNEL (Fuxin 四): paid to the recipient's own bank account through a bank.
-DT-PAY-3WD (Dongtou 八): temporary aid is paid within 3 working days of approval. The number
-of working days is the region's parameter `payment_working_days`; a region without it has no
-payment deadline (nothing borrows another region's numbers), so `due` is then None.
+DT-PAY-3WD (Dongtou 八): temporary aid is paid within 3 working days of approval. The limit is
+the region pack's (`[time_limits.DT-PAY-3WD]`: owner disbursement, started by `case.approved`,
+stopped by `payment.paid`) and runs on the durable deadline clock (`relief_shared.deadlines`);
+a region without it has no payment deadline (nothing borrows another region's numbers), so a
+payment's `due` is then None.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from relief_shared.calendar import SHANGHAI, CalendarDataMissing, WorkingCalendar
+from relief_shared.calendar import SHANGHAI
+from relief_shared.regions import RegionPack
+from relief_shared.timelimits import TimeLimit
 
 CHANNEL_BANK = "bank"
 CHANNEL_RULE = "FX-PAY-CHANNEL"
-DEADLINE_RULE = "DT-PAY-3WD"
 
 
 def approval_day(approved_at: datetime) -> date:
     return approved_at.astimezone(SHANGHAI).date()
 
 
-def due_date(approved_on: date, working_days: int | None, calendar: WorkingCalendar) -> date | None:
-    """None when the region sets no deadline or the calendar for that year is not loaded."""
-    if not working_days:
-        return None
-    try:
-        return calendar.add_working_days(approved_on, working_days)
-    except CalendarDataMissing:
-        return None
+def payment_limits(pack: RegionPack, approved_on: date) -> list[TimeLimit]:
+    """The region's limits this service owns that an approval starts (e.g. DT-PAY-3WD)."""
+    return [limit for limit in pack.limits_owned_by("disbursement", approved_on) if limit.start == "case.approved"]
 
 
 def retry_delay(attempts: int, base_seconds: float, max_seconds: float) -> timedelta:

@@ -10,8 +10,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from disbursement.bank import BankReceipt
 from disbursement.domain import FAILED, PAID, SCHEDULED, SETTLED, Payee, Payment
-from disbursement.policy import CHANNEL_BANK, CHANNEL_RULE, DEADLINE_RULE, approval_day, due_date
+from disbursement.policy import CHANNEL_BANK, CHANNEL_RULE, approval_day, payment_limits
 from disbursement.store import UnitOfWork
+from relief_shared import deadlines, timelimits
 from relief_shared.auth import Principal
 from relief_shared.calendar import SHANGHAI, WorkingCalendar
 from relief_shared.contract import Envelope, system
@@ -19,7 +20,8 @@ from relief_shared.contract.approval import CaseApproved
 from relief_shared.contract.payment import PaymentFailed, PaymentPaid, PaymentScheduled, PaymentSent
 from relief_shared.inbox import Poison
 from relief_shared.money import Money
-from relief_shared.regions import MissingParameter, RegionPacks, UnknownRegion
+from relief_shared.regions import RegionPacks, UnknownRegion
+from relief_shared.timelimits import TimeLimit
 
 SOURCE = "disbursement"
 BY = system(SOURCE)
@@ -30,13 +32,16 @@ class PaymentTerms:
     packs: RegionPacks
     calendar: WorkingCalendar
 
-    def due(self, region: str, approved_at: datetime) -> date | None:
-        approved_on = approval_day(approved_at)
+    def limits(self, region: str, approved_at: datetime) -> list[TimeLimit]:
         try:
-            days = int(self.packs.get(region).parameter("payment_working_days", approved_on).value)
-        except (UnknownRegion, MissingParameter):
-            return None
-        return due_date(approved_on, days, self.calendar)
+            return payment_limits(self.packs.get(region), approval_day(approved_at))
+        except UnknownRegion:
+            return []
+
+    def due(self, limits: list[TimeLimit], approved_at: datetime) -> date | None:
+        """Pay by this day: the earliest due of the limits an approval starts (DT-PAY-3WD)."""
+        dues = [timelimits.due(limit.span, approved_at, limit.warn_before, self.calendar).at for limit in limits]
+        return min(dues).astimezone(SHANGHAI).date() if dues else None
 
 
 @dataclass(frozen=True)
@@ -54,19 +59,29 @@ def _now() -> datetime:
 
 
 async def schedule_payment(event: Envelope[CaseApproved], uow: UnitOfWork, terms: PaymentTerms) -> Payment | None:
-    """One payment per approval: a second case.approved for the same task creates nothing."""
+    """One payment per approval: a second case.approved for the same task creates nothing. The
+    region's payment limits (DT-PAY-3WD) start here, in the same transaction."""
     data = event.data
     if data.amount <= Money.zero():
         raise Poison(f"case.approved with nothing payable: amount {data.amount}")
+    limits = terms.limits(event.region, event.occurred_at)
     payment = Payment(id=str(uuid.uuid4()), case_id=event.case_id, task_id=data.task_id, region=event.region,
                       org_unit=data.org_unit, amount=data.amount, payee=Payee(data.payee.name, data.payee.id_number),
-                      channel=CHANNEL_BANK, status=SCHEDULED, due=terms.due(event.region, event.occurred_at),
+                      channel=CHANNEL_BANK, status=SCHEDULED, due=terms.due(limits, event.occurred_at),
                       attempts=0, correlation_id=event.correlation_id)
     if not await uow.payments.add_unless_scheduled(payment, _now()):
         return None
-    rules = [CHANNEL_RULE] + ([DEADLINE_RULE] if payment.due else [])
+    opened = []
+    for limit in limits:
+        d = await uow.deadlines.open(case_id=event.case_id, region=event.region, org_unit=data.org_unit, limit=limit,
+                                     started_at=event.occurred_at, watches=f"payment {payment.id}",
+                                     calendar=terms.calendar, correlation_id=event.correlation_id)
+        if d is not None:
+            opened.append(d)
+    rules = [CHANNEL_RULE] + [limit.rule for limit in limits]
     uow.record(_event(PaymentScheduled(payment_id=payment.id, amount=payment.amount, channel=payment.channel,
                                        due=payment.due, rules=rules, by=BY), payment, cause=event))
+    uow.record(*(deadlines.envelope("opened", d, service=SOURCE, cause=event) for d in opened))
     return payment
 
 
@@ -98,20 +113,21 @@ async def claim_due(uow: UnitOfWork, *, limit: int, lease: timedelta) -> list[Pa
     return taken
 
 
-async def record_answers(uow: UnitOfWork, answers: list[Answer]) -> None:
+async def record_answers(uow: UnitOfWork, answers: list[Answer], *, now: datetime | None = None) -> None:
     """Paid or refused, once: a late second answer for the same payment changes nothing. No
-    answer is never "not paid": the payment is `unknown` and asked about again later."""
+    answer is never "not paid": the payment is `unknown` and asked about again later. A payment
+    paid closes the case's payment limits at `now` (the suite clock)."""
     async with uow:
         for answer in answers:
             if answer.receipt is not None:
-                await _settle(uow, answer.payment, answer.receipt)
+                await _settle(uow, answer.payment, answer.receipt, now or _now())
             else:
                 await uow.payments.mark_unknown(answer.payment.id, retry_at=_now() + (answer.retry_in or timedelta()),
                                                 reason=answer.no_answer or "no answer")
         await uow.commit()
 
 
-async def _settle(uow: UnitOfWork, payment: Payment, receipt: BankReceipt) -> None:
+async def _settle(uow: UnitOfWork, payment: Payment, receipt: BankReceipt, now: datetime) -> None:
     if receipt.booked:
         settled = await uow.payments.settle(payment.id, status=PAID, paid_at=receipt.at,
                                             bank_transaction=receipt.transaction_id)
@@ -125,6 +141,9 @@ async def _settle(uow: UnitOfWork, payment: Payment, receipt: BankReceipt) -> No
                                 reason=receipt.reason or "refused by the bank", retryable=False, by=BY)
     if settled:
         uow.record(_event(payload, payment))
+    if settled and receipt.booked:
+        closed = await uow.deadlines.close(payment.case_id, stopped_by="payment.paid", at=now)
+        uow.record(*(deadlines.envelope("closed", d, service=SOURCE) for d in closed))
 
 
 async def payments_of(principal: Principal, case_id: str | None, uow: UnitOfWork) -> list[Payment]:

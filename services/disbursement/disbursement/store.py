@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from disbursement.domain import IN_FLIGHT, PAID, SCHEDULED, SENT, UNKNOWN, Payee, Payment
 from relief_shared import db
 from relief_shared.db import UtcDateTime, insert_if_absent, new_metadata
+from relief_shared.deadlines import SIGNAL, DeadlineTable, Deadlines
 from relief_shared.money import Money
 from relief_shared.plumbing import Plumbing
 
@@ -47,6 +48,7 @@ payments = Table(
     Index("ix_payments_payee_id_number", "payee_id_number"),
 )
 p = payments.c
+deadlines = DeadlineTable(metadata)
 
 _due = (select(payments).where(or_(p.status == SCHEDULED, and_(p.status.in_(IN_FLIGHT), p.next_attempt_at <= bindparam("b_now"))))
         .order_by(p.created_at).limit(bindparam("b_limit")))
@@ -128,6 +130,8 @@ class Payments:
 
 class UnitOfWork(db.UnitOfWork):
     payments: Payments
+    deadlines: Deadlines
 
     def bind(self, conn: AsyncConnection) -> None:
         self.payments = Payments(conn)
+        self.deadlines = Deadlines(conn, deadlines, on_change=lambda: self.signal_after_commit(SIGNAL))

@@ -22,6 +22,7 @@ from disbursement import service
 from disbursement.bank import Bank, BankReceipt
 from disbursement.domain import SCHEDULED, Payment
 from disbursement.policy import retry_delay
+from relief_shared.clock import Clock
 from relief_shared.db import Database
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,10 @@ class WorkerTimings:
 
 
 class PaymentWorker:
-    def __init__(self, db: Database, bank: Bank, wake: asyncio.Event, timings: WorkerTimings):
+    def __init__(self, db: Database, bank: Bank, wake: asyncio.Event, timings: WorkerTimings,
+                 clock: Clock | None = None):
         self.db, self.bank, self.wake, self.t = db, bank, wake, timings
+        self.clock = clock or Clock()  # business time (deadlines met); leases and back-off stay real time
 
     async def run(self) -> None:
         restarted = True
@@ -73,7 +76,8 @@ class PaymentWorker:
         try:
             while calls:
                 answered, _ = await asyncio.wait(calls, return_when=asyncio.FIRST_COMPLETED)
-                await service.record_answers(self.db.uow(), [self._answer(calls.pop(call), call) for call in answered])
+                await service.record_answers(self.db.uow(), [self._answer(calls.pop(call), call) for call in answered],
+                                             now=self.clock.now())
         finally:  # stopped mid-round: what the bank may have is asked about at the next start
             for call in calls:
                 call.cancel()

@@ -14,11 +14,12 @@ from relief_shared.runtime import RuntimeDep
 
 from eligibility import service
 from eligibility.domain import STATUS_RANK, InvalidRequest, NoSuchCase, OutsideJurisdiction
-from eligibility.schemas import CaseCreated, CaseDocument, CaseIn, CasePage
+from eligibility.schemas import CaseCreated, CaseDocument, CaseIn, CasePage, DeadlinePage
 
 router = APIRouter(tags=["eligibility"])
 Clerk = Annotated[Principal, Depends(require("clerk"))]
 CaseReader = Annotated[Principal, Depends(require("clerk", "reviewer", "approver", "district", "auditor"))]
+Overseer = Annotated[Principal, Depends(require("district", "auditor"))]
 Status = Literal[tuple(STATUS_RANK)]  # type: ignore[valid-type]
 
 PROBLEMS: DomainProblems = {
@@ -36,7 +37,8 @@ async def submit_case(body: CaseIn, clerk: Clerk, runtime: RuntimeDep,
     through the chain asynchronously; poll `GET /v1/cases/{case_id}`. Send `Idempotency-Key` to
     retry safely."""
     request = IdempotentRequest.of(f"cases:{clerk.sub}", idempotency_key, body.model_dump(mode="json"))
-    reply = await service.submit_case(service.SubmitCase(body, clerk, request), runtime.db.uow(), runtime.packs)
+    reply = await service.submit_case(service.SubmitCase(body, clerk, request), runtime.db.uow(), runtime.packs,
+                                      now=runtime.clock.now())
     return JSONResponse(reply.body, status_code=reply.status)
 
 
@@ -58,6 +60,19 @@ async def list_cases(reader: CaseReader, runtime: RuntimeDep,
     """Paged list for window staff, newest first, within the caller's region."""
     query = service.CaseQuery(region or reader.region, org_unit, status, page, runtime.settings.page_size)
     return await service.list_cases(query, reader, runtime.db.reading())
+
+
+@router.get("/v1/deadlines", response_model=DeadlinePage)
+async def list_deadlines(reader: Overseer, runtime: RuntimeDep,
+                         state: Literal["due_soon", "breached", "open", "met", "calendar_incomplete"],
+                         region: Annotated[str | None, Query(max_length=64)] = None,
+                         org_unit: Annotated[str | None, Query(max_length=128)] = None,
+                         page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> dict[str, Any]:
+    """The district overview of every service's deadlines in the caller's region: `due_soon`
+    (warned, still open), `breached` (open or closed late), and also `open`, `met` or
+    `calendar_incomplete` (counted without the year's official holiday notice). Most urgent first."""
+    query = service.DeadlineQuery(region or reader.region, state, org_unit, page, runtime.settings.page_size)
+    return await service.deadline_overview(query, reader, runtime.db.reading())
 
 
 @router.get("/asyncapi.json", tags=["meta"])

@@ -48,13 +48,13 @@ class CaseView:
         elif event_type == "approval.requested":
             self.approval.update({"route": data.get("route"), "step": data.get("step"), "role": data.get("role"),
                                   "due": data.get("due"), "task_id": data.get("task_id")})
-            self._deadline(f"approval:{data.get('step')}", data.get("due"), data.get("route", {}).get("rules", []))
         elif event_type in ("case.approved", "case.rejected"):
             decided_by = data.get("approved_by") or data.get("rejected_by")
             self.approval.update({"decision": event_type.split(".")[1], "amount": data.get("amount"),
                                   "decided_by": decided_by, "decided_at": at.isoformat(),
                                   "comment": data.get("comment")})
-            self._meet(f"approval:{data.get('step')}", at)
+        elif event_type.startswith("deadline.") and data.get("deadline_id"):
+            self._deadline(data)
         elif event_type.startswith("payment.") and data.get("payment_id"):
             payment = self.payments.setdefault(data["payment_id"], {"id": data["payment_id"]})
             payment.update({k: data[k] for k in PAYMENT_FIELDS if k in data})
@@ -64,14 +64,37 @@ class CaseView:
         if status:
             self.advance(status)
 
-    def _deadline(self, name: str, due: str | None, rules: list[str]) -> None:
-        if due and not any(d["name"] == name for d in self.deadlines):
-            self.deadlines.append({"name": name, "due": due, "met": None, "rules": rules})
+    def _deadline(self, facts: dict[str, Any]) -> None:
+        """Every deadline event carries the deadline's whole state and a revision: the highest wins,
+        whatever order the events arrive in."""
+        entry = deadline_entry(facts)
+        for i, known in enumerate(self.deadlines):
+            if known.get("id") == entry["id"]:
+                if known.get("revision", 0) < entry["revision"]:
+                    self.deadlines[i] = entry
+                return
+        self.deadlines.append(entry)
 
-    def _meet(self, name: str, at: datetime) -> None:
-        for deadline in self.deadlines:
-            if deadline["name"] == name and deadline["met"] is None:
-                deadline["met"] = at <= datetime.fromisoformat(deadline["due"])
+
+def deadline_entry(facts: dict[str, Any]) -> dict[str, Any]:
+    """A deadline as the case view and the district overview show it (contract.md: name, rule,
+    due, met, state, late_by; and the clause, the owner, the holiday data it was counted with)."""
+    late = facts.get("late_by_seconds")
+    return {"id": facts["deadline_id"], "name": facts["name"], "rule": facts["rule"], "limit": facts["limit"],
+            "clause": facts["clause"], "service": facts["service"], "due": facts["due"], "met": facts["met"],
+            "state": facts["state"], "late_by": iso_duration(late) if late else None, "late_by_seconds": late,
+            "due_soon": bool(facts.get("warned_at")) and not facts.get("breached_at") and not facts.get("closed_at"),
+            "warned_at": facts.get("warned_at"), "breached_at": facts.get("breached_at"),
+            "closed_at": facts.get("closed_at"), "calendar_complete": facts["calendar_complete"],
+            "calendar_version": facts["calendar_version"], "revision": facts["revision"]}
+
+
+def iso_duration(seconds: int) -> str:
+    """ISO 8601 duration, e.g. P1DT2H3M4S."""
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"P{days}DT{hours}H{minutes}M{secs}S" if days else f"PT{hours}H{minutes}M{secs}S"
 
 
 def status_after(event_type: str, data: dict[str, Any]) -> str | None:

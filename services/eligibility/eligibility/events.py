@@ -1,5 +1,5 @@
 """Eligibility's event door: the declared consumers bound to their use cases."""
-from relief_shared.contract.consumers import ELIGIBILITY_CASE_VIEW, ELIGIBILITY_INTAKE
+from relief_shared.contract.consumers import ELIGIBILITY_CASE_VIEW, ELIGIBILITY_DEADLINES, ELIGIBILITY_INTAKE
 from relief_shared.inbox import Subscription
 from relief_shared.runtime import Runtime
 
@@ -10,4 +10,5 @@ def subscriptions(_: Runtime) -> list[Subscription]:
     return [
         Subscription(ELIGIBILITY_INTAKE, service.classify_received, takes_batches=True),
         Subscription(ELIGIBILITY_CASE_VIEW, service.fold, takes_batches=True),
+        Subscription(ELIGIBILITY_DEADLINES, service.fold_deadlines, takes_batches=True),
     ]

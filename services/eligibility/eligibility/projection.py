@@ -9,6 +9,8 @@ from relief_shared.contract import Envelope, Payload
 from relief_shared.contract.approval import ApprovalRequested, CaseApproved, CaseRejected
 from relief_shared.contract.benefit import BenefitCalculated
 from relief_shared.contract.case import CaseClassified, CaseReceived
+from relief_shared.contract.deadline import (DeadlineBreached, DeadlineClosed, DeadlineDueSoon, DeadlineFacts,
+                                             DeadlineOpened, DeadlineRescheduled)
 from relief_shared.contract.means import MeansRequested, MeansSkipped
 from relief_shared.contract.payment import PaymentFailed, PaymentPaid, PaymentScheduled, PaymentSent
 
@@ -23,7 +25,11 @@ VIEW_FIELDS: dict[type[Payload], set[str]] = {
     CaseApproved: {"approved_by", "amount", "step", "comment"},
     CaseRejected: {"rejected_by", "step", "comment"},
     **{kind: PAYMENT for kind in (PaymentScheduled, PaymentSent, PaymentPaid, PaymentFailed)},
+    **{kind: set(DeadlineFacts.model_fields) for kind in (DeadlineOpened, DeadlineDueSoon, DeadlineBreached,
+                                                          DeadlineClosed, DeadlineRescheduled)},
 }
+DEADLINE_WORDS = {DeadlineOpened: "started", DeadlineDueSoon: "due soon", DeadlineBreached: "breached",
+                  DeadlineClosed: "closed", DeadlineRescheduled: "counted again"}
 
 
 def timeline_entry(event: Envelope[Any]) -> tuple[str | None, TimelineEntry]:
@@ -66,6 +72,13 @@ def summary(data: Payload) -> str:
             text, rules = f"paid {data.amount}", []
         case PaymentFailed():
             text, rules = f"payment failed: {data.reason}", []
+        case DeadlineFacts():
+            text = f"deadline {data.name} {DEADLINE_WORDS[type(data)]}, due {data.due.isoformat()}"
+            if isinstance(data, DeadlineClosed):
+                text += " (met)" if data.met else f" ({data.late_by_seconds} s late)"
+            if not data.calendar_complete:
+                text += " [calendar incomplete]"
+            rules = [data.rule]
         case _:
             text, rules = type(data).__name__, []
     return f"{text} ({', '.join(dict.fromkeys(rules))})" if rules else text

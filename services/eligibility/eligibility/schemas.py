@@ -206,3 +206,34 @@ class CasePage(BaseModel):
     items: list[CaseSummary]
     page: int
     total: int
+
+
+class DeadlineItem(BaseModel):
+    """One deadline of the district overview (`GET /v1/deadlines`)."""
+
+    id: str
+    case_id: str
+    region: str
+    org_unit: str | None
+    name: str
+    rule: str
+    limit: str
+    clause: str
+    service: str
+    due: str
+    met: bool | None
+    state: str
+    due_soon: bool
+    late_by: str | None
+    late_by_seconds: int | None
+    warned_at: str | None
+    breached_at: str | None
+    closed_at: str | None
+    calendar_complete: bool
+    calendar_version: str
+
+
+class DeadlinePage(BaseModel):
+    items: list[DeadlineItem]
+    page: int
+    total: int

@@ -19,7 +19,7 @@ from relief_shared.inbox import Poison
 from relief_shared.regions import RegionPacks
 
 from eligibility import intake_rules, projection
-from eligibility.domain import InvalidRequest, NoSuchCase, OutsideJurisdiction
+from eligibility.domain import InvalidRequest, NoSuchCase, OutsideJurisdiction, deadline_entry
 from eligibility.policy import classify
 from eligibility.schemas import CaseIn
 from eligibility.store import UnitOfWork, timeline_document, view_of
@@ -35,6 +35,15 @@ class SubmitCase:
 
 
 @dataclass(frozen=True)
+class DeadlineQuery:
+    region: str
+    state: str
+    org_unit: str | None
+    page: int
+    size: int
+
+
+@dataclass(frozen=True)
 class CaseQuery:
     region: str
     org_unit: str | None
@@ -47,17 +56,18 @@ def new_case_id(now: datetime) -> str:
     return f"TA-{now.astimezone(SHANGHAI):%Y%m%d}-{uuid.uuid4().hex[:10]}"
 
 
-async def submit_case(cmd: SubmitCase, uow: UnitOfWork, packs: RegionPacks) -> Reply:
+async def submit_case(cmd: SubmitCase, uow: UnitOfWork, packs: RegionPacks, *, now: datetime | None = None) -> Reply:
     """ONE-WINDOW: the case row, `case.received` and the Idempotency-Key's reply commit together,
-    or nothing does. The request's personal data stays in this service's own row."""
+    or nothing does. The request's personal data stays in this service's own row. `now` is the
+    suite clock's time: the case is accepted "today" as the suite sees it."""
     body, clerk = cmd.body, cmd.clerk
+    now = now or datetime.now(timezone.utc)
     check_jurisdiction(body, clerk, packs)
-    intake_rules.check(body, today=datetime.now(SHANGHAI).date())
+    intake_rules.check(body, today=now.astimezone(SHANGHAI).date())
     async with uow:
         earlier = await uow.idempotency.replay(cmd.request)
         if earlier:
             return earlier
-        now = datetime.now(timezone.utc)
         case_id = new_case_id(now)
         await uow.cases.add(case_id=case_id, region=body.region, org_unit=body.org_unit, channel=body.channel,
                             applies_for=body.applies_for, accepted_by=clerk.sub,
@@ -98,13 +108,15 @@ async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitO
         request = requests.get(event.case_id)
         if request is None:
             raise Poison(f"case.received for {event.case_id}, which this service never accepted")
-        classified.append(Envelope.new(classified_payload(event.data, CaseIn.model_validate(request)),
+        classified.append(Envelope.new(classified_payload(event.data, CaseIn.model_validate(request),
+                                                          accepted_at=event.occurred_at),
                                        case_id=event.case_id, region=event.region, source=SOURCE, cause=event))
     uow.record(*classified)
     await fold(classified, uow)
 
 
-def classified_payload(received: CaseReceived, request: CaseIn) -> CaseClassified:
+def classified_payload(received: CaseReceived, request: CaseIn, *,
+                       accepted_at: datetime | None = None) -> CaseClassified:
     """What means-check and benefit-calc need of the case, and the applicant as the payee: no
     other member is named, no free text travels."""
     household, situation = request.household, request.situation
@@ -122,7 +134,7 @@ def classified_payload(received: CaseReceived, request: CaseIn) -> CaseClassifie
             severity=situation.severity, needs=list(situation.needs),
             expenses=[Expense(category=e.category, amount=e.amount, incurred_from=e.incurred_from,
                               incurred_to=e.incurred_to) for e in situation.expenses]),
-        accepted_on=received.accepted_on, accepted_by=received.by, by=system(SOURCE),
+        accepted_on=received.accepted_on, accepted_by=received.by, by=system(SOURCE), accepted_at=accepted_at,
     )
 
 
@@ -137,6 +149,24 @@ async def fold(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
     entries = [projection.timeline_entry(e) for e in events]
     await uow.cases.advance([(entry.case_id, status) for status, entry in entries], datetime.now(timezone.utc))
     await uow.timeline.add([entry for _, entry in entries])
+
+
+async def fold_deadlines(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
+    """Deadline events of every service: on the case's timeline and view, and in the district
+    overview (the highest revision of each deadline wins, in any order of arrival)."""
+    await fold(events, uow)
+    await uow.deadlines.upsert([(e.case_id, e.region, deadline_entry(e.data.model_dump(mode="json")), e.data.org_unit)
+                                for e in events])
+
+
+async def deadline_overview(query: DeadlineQuery, reader: Principal, uow: UnitOfWork) -> dict[str, Any]:
+    """A page of the region's deadlines in one state, most urgent first; only the reader's region."""
+    if query.region != reader.region:
+        raise OutsideJurisdiction(f"{reader.sub} works for region {reader.region}, not {query.region}")
+    async with uow:
+        rows, total = await uow.deadlines.page(region=query.region, state=query.state, org_unit=query.org_unit,
+                                               page=query.page, size=query.size)
+    return {"items": rows, "page": query.page, "total": total}
 
 
 async def _put_on_timeline(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:

@@ -9,8 +9,8 @@ from relief_shared import db
 from relief_shared.calendar import SHANGHAI
 from relief_shared.db import UtcDateTime, new_metadata
 from relief_shared.plumbing import Plumbing, SeqId
-from sqlalchemy import (JSON, Column, Index, String, Table, bindparam, case, func, insert, literal_column, select,
-                        update)
+from sqlalchemy import (JSON, Boolean, Column, Index, Integer, String, Table, bindparam, case, func, insert,
+                        literal_column, select, update)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eligibility.domain import STATUS_RANK, CaseView
@@ -46,6 +46,21 @@ timeline = Table(
     Column("by_name", String(128), nullable=False),
     Column("summary", String(500), nullable=False),
     Column("facts", JSON),  # what the case view takes from the event; None: nothing (or folded into `view`)
+)
+
+# The district overview (GET /v1/deadlines): every service's deadlines, the latest state of each.
+deadline_overview = Table(
+    "deadline_overview", metadata,
+    Column("deadline_id", String(36), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("org_unit", String(128)),
+    Column("state", String(24), nullable=False),
+    Column("due_soon", Boolean, nullable=False),
+    Column("due", UtcDateTime(), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("entry", JSON, nullable=False),
+    Index("ix_deadline_overview_region_state_due", "region", "state", "due"),
 )
 
 
@@ -152,12 +167,49 @@ class Timeline:
         return (await self.conn.execute(_select_timeline, {"b_case_id": case_id})).all()
 
 
+class DeadlineOverview:
+    """The latest state of each deadline, by region: a higher revision replaces a lower one, a
+    lower one arriving late changes nothing."""
+
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def upsert(self, items: list[tuple[str, str, dict[str, Any], str | None]]) -> None:
+        if self.conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        t = deadline_overview
+        statement = dialect_insert(t)
+        statement = statement.on_conflict_do_update(
+            index_elements=[t.c.deadline_id],
+            set_={name: statement.excluded[name] for name in ("state", "due_soon", "due", "revision", "entry")},
+            where=t.c.revision < statement.excluded.revision)
+        for case_id, region, entry, org_unit in items:
+            await self.conn.execute(statement, dict(
+                deadline_id=entry["id"], case_id=case_id, region=region, org_unit=org_unit, state=entry["state"],
+                due_soon=entry["due_soon"], due=datetime.fromisoformat(entry["due"]), revision=entry["revision"],
+                entry={**entry, "case_id": case_id, "region": region, "org_unit": org_unit}))
+
+    async def page(self, *, region: str, state: str, org_unit: str | None, page: int,
+                   size: int) -> tuple[list[dict[str, Any]], int]:
+        t = deadline_overview
+        where = [t.c.region == region, t.c.due_soon.is_(True) if state == "due_soon" else t.c.state == state]
+        if org_unit:
+            where.append(t.c.org_unit == org_unit)
+        total = await self.conn.scalar(select(func.count()).select_from(t).where(*where))
+        rows = await self.conn.execute(select(t.c.entry).where(*where).order_by(t.c.due, t.c.deadline_id)
+                                       .limit(size).offset((page - 1) * size))
+        return [row.entry for row in rows], total
+
+
 class UnitOfWork(db.UnitOfWork):
     cases: Cases
     timeline: Timeline
+    deadlines: DeadlineOverview
 
     def bind(self, conn: AsyncConnection) -> None:
-        self.cases, self.timeline = Cases(conn), Timeline(conn)
+        self.cases, self.timeline, self.deadlines = Cases(conn), Timeline(conn), DeadlineOverview(conn)
 
 
 def timeline_document(rows: list[Any]) -> list[dict[str, Any]]:

@@ -47,7 +47,11 @@ def document() -> dict[str, Any]:
                 "envelope of contract.md with a typed `data` payload; the `Nats-Msg-Id` header equals the "
                 "envelope `id`, so duplicate publishes are dropped and consumers de-duplicate on it. Within a "
                 "version a payload only grows (additive changes); a breaking change is a new version published "
-                "beside the old one. Fields marked `x-personal-data` hold a citizen's personal data."),
+                "beside the old one. Fields marked `x-personal-data` hold a citizen's personal data. "
+                "`occurred_at` and every deadline instant are suite-clock time: real time in production; in "
+                "development and test runs the time `PUT /v1/ops/clock` set (see the README). `deadline.*` "
+                "events are published by whichever service owns the time limit; each carries the deadline's "
+                "whole state and a growing `revision`, so a reader keeps the highest revision it saw."),
         },
         "servers": {
             "embedded": {"host": "127.0.0.1:14222", "protocol": "nats",
@@ -72,6 +76,7 @@ def _message(spec: EventSpec, ref: dict[str, str], schemas: dict[str, Any]) -> d
                                   "source": spec.publisher, "correlation_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
                                   "causation_id": None, "data": sample}}],
         "x-publisher": spec.publisher,
+        **({"x-also-published-by": list(spec.also_published_by)} if spec.also_published_by else {}),
         "x-version": spec.version,
         "x-personal-data": personal_fields(spec.model.__name__, schemas),
     }
@@ -83,11 +88,12 @@ def _message(spec: EventSpec, ref: dict[str, str], schemas: dict[str, Any]) -> d
 def _operations(specs: list[EventSpec]) -> dict[str, Any]:
     operations: dict[str, Any] = {}
     for spec in specs:
-        operations[f"{spec.publisher}.sends.{spec.key}"] = {
-            "action": "send", "channel": {"$ref": f"#/channels/{spec.type}"},
-            "summary": f"{spec.publisher} publishes {spec.type} v{spec.version} through its outbox.",
-            "messages": [{"$ref": f"#/channels/{spec.type}/messages/{spec.key}"}],
-        }
+        for publisher in spec.publishers:
+            operations[f"{publisher}.sends.{spec.key}"] = {
+                "action": "send", "channel": {"$ref": f"#/channels/{spec.type}"},
+                "summary": f"{publisher} publishes {spec.type} v{spec.version} through its outbox.",
+                "messages": [{"$ref": f"#/channels/{spec.type}/messages/{spec.key}"}],
+            }
     for consumer in sorted(REGISTRY.consumers.values(), key=lambda c: c.durable):
         for type_, version in consumer.events:
             spec = REGISTRY.get(type_, version)

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from relief_shared.contract.fields import Actor, Amount, LocalDate, Payload, Person
+from relief_shared.contract.fields import Actor, Amount, Instant, LocalDate, Payload, Person
 from relief_shared.contract.registry import event
 
 
@@ -43,3 +43,4 @@ class BenefitCalculated(Payload):
     applicant: Person
     accepted_by: Actor = Field(description="the clerk who accepted the case: may not approve it (DT-SOD)")
     by: Actor
+    accepted_at: Instant | None = Field(None, description="when the case was accepted: time limits run from it")

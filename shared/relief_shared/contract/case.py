@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from relief_shared.contract.fields import Actor, Amount, LocalDate, Payload, Person
+from relief_shared.contract.fields import Actor, Amount, Instant, LocalDate, Payload, Person
 from relief_shared.contract.registry import event
 
 Channel = Literal["window", "hotline", "active_discovery", "online"]
@@ -85,3 +85,4 @@ class CaseClassified(Payload):
     accepted_on: LocalDate
     accepted_by: Actor
     by: Actor
+    accepted_at: Instant | None = Field(None, description="when the case was accepted: time limits run from it")

@@ -30,3 +30,14 @@ APPROVAL_CALCULATED = consumer(
 DISBURSEMENT_APPROVED = consumer(
     "disbursement-approved", service="disbursement", events=[("case.approved", 1)],
     purpose="schedules the payment of an approval, exactly once")
+DEADLINE_EVENTS = [(f"deadline.{kind}", 1) for kind in ("opened", "due_soon", "breached", "closed", "rescheduled")]
+ELIGIBILITY_DEADLINES = consumer(
+    "eligibility-deadlines", service="eligibility", events=DEADLINE_EVENTS,
+    purpose="folds every service's deadlines into the case view, its timeline and the district overview")
+APPROVAL_ESCALATIONS = consumer(
+    "approval-escalations", service="approval", events=[("deadline.breached", 1), ("deadline.closed", 1)],
+    purpose="raises a district task for each breached deadline (town → district) and closes it once the "
+            "late step happens")
+APPROVAL_DEADLINE_STOPS = consumer(
+    "approval-deadline-stops", service="approval", events=[("payment.paid", 1)],
+    purpose="closes the approval-owned limits that a payment satisfies (CQ-EMG-3WD, DT-ADV)")

@@ -9,7 +9,7 @@ service's event fails where it is built, in the tests, not on the broker.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -43,15 +43,17 @@ class Envelope(BaseModel, Generic[P]):
     @classmethod
     def new(cls, data: P, *, case_id: str, region: str, source: str, cause: Envelope[Any] | None = None,
             correlation_id: str | None = None, at: datetime | None = None) -> Envelope[P]:
-        """A fresh event; when it answers another event it inherits that event's correlation."""
+        """A fresh event; when it answers another event it inherits that event's correlation. It
+        happened at `at`, by default now on the suite clock (`relief_shared.clock`)."""
+        from relief_shared import clock
         from relief_shared.contract.registry import REGISTRY
 
         spec = REGISTRY.spec_of(data)
-        if source != spec.publisher:
-            raise ValueError(f"{spec.key} is published by {spec.publisher}, not {source}")
+        if source not in spec.publishers:
+            raise ValueError(f"{spec.key} is published by {', '.join(spec.publishers)}, not {source}")
         event_id = str(uuid.uuid4())
         return spec.envelope(
-            id=event_id, type=spec.type, version=spec.version, occurred_at=at or datetime.now(timezone.utc),
+            id=event_id, type=spec.type, version=spec.version, occurred_at=at or clock.now(),
             case_id=case_id, region=region, source=source,
             correlation_id=correlation_id or (cause.correlation_id if cause else event_id),
             causation_id=cause.id if cause else None, data=data,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from relief_shared.contract import approval, benefit, case, means, payment
+from relief_shared.contract import approval, benefit, case, deadline, means, payment
 from relief_shared.contract.fields import Actor, Payload, Person, system
 from relief_shared.contract.registry import REGISTRY, EventSpec
 from relief_shared.money import Money
@@ -23,6 +23,19 @@ FIVE_THOUSAND = Money.yuan(Decimal("5000.00"))
 _CLASSIFICATION = case.Classification(type="emergency", household_category="none", rules=["CLS-EMG"],
                                       reasons=["sudden event (fire): emergency aid (急难型, Fuxin 二)"])
 _ROUTE = approval.RouteSummary(rules=["FX-ADV", "ADV-SKIP"], skipped=["means_check"], sources=["seed 000 四"])
+
+_DEADLINE = dict(
+    deadline_id="7c4d0e11-0000-4000-8000-000000000003", limit="CQ-ADV", rule="CQ-ADV", name="advance-aid approval",
+    clause="seed 001 Yubei notice 三 (审批时限不超过3个工作日)", service="approval", org_unit="chongqing-yubei/longxi",
+    watches="approval task 5b0c7a3e-0000-4000-8000-000000000001", unit="working_days", amount=3,
+    started_at=datetime(2026, 2, 12, 1, 0, tzinfo=timezone.utc),
+    due=datetime(2026, 2, 24, 15, 59, 59, tzinfo=timezone.utc),
+    warn_at=datetime(2026, 2, 14, 15, 59, 59, tzinfo=timezone.utc), state="open", met=None, late_by_seconds=None,
+    warned_at=None, breached_at=None, closed_at=None, calendar_complete=True,
+    calendar_version="2026:official:9795f3bf", revision=1, escalate_to="district")
+_WARNED = {**_DEADLINE, "warned_at": datetime(2026, 2, 14, 16, 0, tzinfo=timezone.utc), "revision": 2}
+_BREACHED = {**_WARNED, "state": "breached", "met": False,
+             "breached_at": datetime(2026, 2, 24, 16, 0, tzinfo=timezone.utc), "revision": 3}
 
 EXAMPLES: dict[tuple[str, int], Payload] = {
     ("case.received", 1): case.CaseReceived(org_unit=ORG_UNIT, channel="window",
@@ -65,6 +78,13 @@ EXAMPLES: dict[tuple[str, int], Payload] = {
         payment_id="9d1e2f00-0000-4000-8000-000000000002", amount=FIVE_THOUSAND, paid_at=AT,
         bank_reference="9d1e2f00-0000-4000-8000-000000000002", bank_transaction="SIM-000001",
         by=system("disbursement")),
+    ("deadline.opened", 1): deadline.DeadlineOpened(**_DEADLINE),
+    ("deadline.due_soon", 1): deadline.DeadlineDueSoon(**_WARNED),
+    ("deadline.breached", 1): deadline.DeadlineBreached(**_BREACHED),
+    ("deadline.closed", 1): deadline.DeadlineClosed(**{**_BREACHED, "closed_at": datetime(2026, 2, 25, 2, 0,
+                                                                                        tzinfo=timezone.utc),
+                                                       "late_by_seconds": 36001, "revision": 4}),
+    ("deadline.rescheduled", 1): deadline.DeadlineRescheduled(**{**_DEADLINE, "revision": 2}),
     ("payment.failed", 1): payment.PaymentFailed(payment_id="9d1e2f00-0000-4000-8000-000000000002",
                                                  amount=FIVE_THOUSAND, reason="account closed", retryable=False,
                                                  by=system("disbursement")),

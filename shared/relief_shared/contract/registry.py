@@ -31,6 +31,11 @@ class EventSpec:
     summary: str
     id_number_reason: str | None  # the allow-list: why this type may carry a full ID number
     envelope: type[Envelope[Any]] = field(repr=False)
+    also_published_by: tuple[str, ...] = ()  # a mechanism every owning service runs (deadline.*)
+
+    @property
+    def publishers(self) -> tuple[str, ...]:
+        return (self.publisher, *self.also_published_by)
 
     @property
     def subject(self) -> str:
@@ -92,7 +97,7 @@ class Registry:
         self._by_model: dict[type[Payload], EventSpec] = {}
 
     def event(self, type_: str, version: int, *, publisher: str, summary: str,
-              id_number_reason: str | None = None) -> Callable[[M], M]:
+              id_number_reason: str | None = None, also_published_by: Iterable[str] = ()) -> Callable[[M], M]:
         """Class decorator: register a payload model as `type_` version `version`."""
 
         def register(model: M) -> M:
@@ -104,7 +109,8 @@ class Registry:
             if model.__name__ in names:
                 raise ValueError(f"two payload models are called {model.__name__}; schema names must be unique")
             stream_of(SUBJECT_PREFIX + type_)  # a subject no stream holds would never be stored
-            spec = EventSpec(type_, version, model, publisher, summary, id_number_reason, Envelope[model])
+            spec = EventSpec(type_, version, model, publisher, summary, id_number_reason, Envelope[model],
+                             tuple(also_published_by))
             self.events[(type_, version)] = spec
             self._by_model[model] = spec
             return model
@@ -151,7 +157,7 @@ class Registry:
             raise InvalidMessage(f"{spec.key} does not validate: {describe(exc)}", obj) from exc
 
     def published_by(self, service: str) -> list[EventSpec]:
-        return [spec for spec in self.events.values() if spec.publisher == service]
+        return [spec for spec in self.events.values() if service in spec.publishers]
 
     def consumers_of(self, spec: EventSpec) -> list[ConsumerSpec]:
         return [c for c in self.consumers.values() if (spec.type, spec.version) in c.events]

@@ -118,3 +118,41 @@ def test_from_json_rejects_dates_of_another_year():
            "holidays": ["2025-10-01"], "adjusted_workdays": []}
     with pytest.raises(ValueError, match="2025-10-01|another year"):
         HolidayYear.from_json(raw)
+
+
+def test_shipped_years_agree_with_chinesecalendar_for_every_year_it_covers():
+    """Every year we ship that the `chinesecalendar` package also knows, day by day."""
+    chinese_calendar = pytest.importorskip("chinese_calendar")
+    from chinese_calendar import constants
+
+    covered = {d.year for d in constants.holidays}
+    cal = WorkingCalendar.load()
+    checked = []
+    for year, hy in sorted(cal.years().items()):
+        if year not in covered:
+            assert hy.provisional, f"{year} is marked official but chinesecalendar cannot confirm it"
+            continue
+        assert not hy.provisional, year
+        day = date(year, 1, 1)
+        while day.year == year:
+            assert cal.is_working_day(day) == chinese_calendar.is_workday(day), day
+            day += timedelta(days=1)
+        checked.append(year)
+    assert {2025, 2026} <= set(checked)
+
+
+def test_estimating_counts_into_a_missing_year_and_says_it_is_incomplete(cal):
+    est = cal.estimating()
+    assert est.add_working_days(date(2031, 4, 30), 1) == date(2031, 5, 5)  # May 1-2 fixed, then the weekend
+    assert not est.complete and "2031:provisional" in est.version
+    official = cal.estimating()
+    official.add_working_days(date(2026, 3, 6), 1)
+    assert official.complete
+
+
+def test_a_loaded_year_replaces_a_provisional_one_but_never_the_other_way(cal):
+    fresh = WorkingCalendar.load()
+    official_2027 = HolidayYear(2027, frozenset({date(2027, 2, 8)}), frozenset(), "notice", False)
+    assert fresh.load_year(official_2027) and not fresh.is_provisional(2027) and fresh.generation == 1
+    assert not fresh.load_year(HolidayYear.fixed_dates_only(2027))
+    assert not fresh.load_year(official_2027)  # the same data again changes nothing

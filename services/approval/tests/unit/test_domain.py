@@ -5,20 +5,20 @@ import pytest
 from approval import policy
 from approval.domain import (Actor, AmountRefused, Approval, CaseApproved, CaseRejected, DutyConflict, NoOpenTask,
                              NoSuchStep, NotAllowed, Payee, Person, TaskOpened, UnsupportedDecision)
-from relief_shared.calendar import SHANGHAI, WorkingCalendar
+from relief_shared.calendar import SHANGHAI
 from relief_shared.money import Money
 
-CALENDAR = WorkingCalendar.load()
 RECEIVED = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI)
 TOWN = "fuxin-haizhou/hanjiadian"
-ADVANCE = {"step": "approve", "role": "approver", "skip": ["means_check"], "approval_working_days": 3}
+ADVANCE = {"step": "approve", "role": "approver", "skip": ["means_check"], "time_limits": ["CQ-ADV"]}
+DUE = datetime(2026, 10, 10, 23, 59, 59, tzinfo=SHANGHAI)
 
 
 def an_approval(route: policy.Route | None = None, ceiling: str = "3000.00") -> Approval:
     route = route or policy.advance_route(ADVANCE, "seed 000 四", ceiling=Money.yuan(ceiling))
     approval = Approval("case-1", "fuxin-haizhou", TOWN, "emergency", Money.yuan(ceiling),
                         Payee("210902199001011234", "张三"), Person("clerk-1", "李经办"), route, RECEIVED)
-    approval.start(CALENDAR)
+    approval.start(DUE)
     return approval
 
 
@@ -29,10 +29,10 @@ def staff(sub: str, *roles: str, org_unit: str | None = TOWN, region: str = "fux
 def decide(approval: Approval, actor: Actor, amount: str | None = "3000.00", decision: str = "approve",
            step: str = "approve"):
     return approval.decide(actor, step, decision, Money.yuan(amount) if amount else None, "ok",
-                           now=RECEIVED + timedelta(days=1), calendar=CALENDAR)
+                           now=RECEIVED + timedelta(days=1))
 
 
-def test_start_opens_the_first_step_with_its_working_day_deadline() -> None:
+def test_start_opens_the_first_step_with_the_deadline_it_is_given() -> None:
     approval = an_approval()
     [task] = approval.tasks
     assert (task.step, task.role, task.org_unit) == ("approve", "approver", TOWN)

@@ -1,11 +1,11 @@
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from approval import policy
 from relief_shared.calendar import SHANGHAI, WorkingCalendar
 from relief_shared.money import Money
 
 ADVANCE = {"step": "approve", "role": "approver", "skip": ["means_check", "democratic_appraisal", "public_notice"],
-           "district_consent_before_payment": False, "approval_working_days": 3}
+           "district_consent_before_payment": False, "time_limits": ["CQ-ADV", "CQ-EMG-3WD"]}
 
 
 def test_emergency_is_approved_in_advance_by_the_town_alone() -> None:
@@ -13,7 +13,13 @@ def test_emergency_is_approved_in_advance_by_the_town_alone() -> None:
     assert route.rules == ("FX-ADV", "ADV-SKIP")
     assert route.skipped == ("means_check", "democratic_appraisal", "public_notice")
     assert route.sources == ("seed 000 四",)
-    assert [(s.step, s.role, s.working_days) for s in route.steps] == [("approve", "approver", 3)]
+    assert [(s.step, s.role, s.time_limits) for s in route.steps] == [("approve", "approver",
+                                                                        ("CQ-ADV", "CQ-EMG-3WD"))]
+
+
+def test_the_route_names_the_regions_own_rule() -> None:
+    route = policy.advance_route(ADVANCE, "seed 001", ceiling=Money.yuan("5000.00"), rule="CQ-ADV")
+    assert route.rules == ("CQ-ADV", "ADV-SKIP")
 
 
 def test_the_pack_can_require_district_consent_before_an_advance_payment() -> None:
@@ -62,10 +68,3 @@ def test_a_late_utc_evening_counts_from_the_shanghai_day() -> None:
     assert WorkingCalendar.load().due_at(received, 3).date().isoformat() == "2026-10-10"
 
 
-def test_deadline_met() -> None:
-    due = datetime(2026, 10, 10, 23, 59, 59, tzinfo=SHANGHAI)
-    assert policy.deadline_met(due, due - timedelta(hours=1), due + timedelta(days=9)) is True
-    assert policy.deadline_met(due, due + timedelta(seconds=1), due) is False
-    assert policy.deadline_met(due, None, due + timedelta(seconds=1)) is False
-    assert policy.deadline_met(due, None, due) is None
-    assert policy.deadline_met(None, None, due) is None

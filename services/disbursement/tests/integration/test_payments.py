@@ -223,7 +223,8 @@ async def test_access_rules(suite: Suite) -> None:
         assert r.status_code == 403
         r = await app.client.put("/v1/bank-simulator", json={"mode": "explode"}, headers=OPS)
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
-        assert (await app.client.get("/readyz")).status_code == 200
+        # ready once NATS is there and the suite clock and holiday data were read from it
+        await eventually(lambda: _ready(app.client), message="ready")
     async with suite.running(environment="production", jwt_secret="a-real-production-secret-of-enough-length") as app:
         token = issue("a-real-production-secret-of-enough-length", sub="ops-1", name="运维", roles=["ops"], region="fuxin-haizhou")
         r = await app.client.get("/v1/bank-simulator", headers={"Authorization": f"Bearer {token}"})
@@ -259,3 +260,30 @@ async def test_query_parameters_are_bounded(suite: Suite) -> None:
                      f"/v1/payments?case_id={'c' * 65}"):
             r = await app.client.get(path, headers=STAFF)
             assert r.status_code == 422, (path, r.text)
+
+
+async def _ready(client) -> bool:  # noqa: ANN001
+    return (await client.get("/readyz")).status_code == 200
+
+
+async def test_dongtou_pays_within_three_working_days_on_the_deadline_clock(suite: Suite) -> None:
+    """DT-PAY-3WD starts with the payment's scheduling and is met by its payment, both in
+    disbursement's own transactions; Fuxin has no such limit and gets no due date."""
+    async with suite.running() as app:
+        ops = staff_token("ops", sub="ops-1", region="wenzhou-dongtou", org_unit=None)
+        r = await app.client.put("/v1/ops/clock", json={"now": "2026-03-06T10:00:00+08:00"}, headers=ops)
+        assert r.status_code == 200, r.text
+        event = make_event("case.approved", "case-dt", region="wenzhou-dongtou", task_id="t-dt", step="approve",
+                           amount="800.00", approved_by={"id": "staff-9", "name": "审批人"},
+                           org_unit="wenzhou-dongtou/beiyan", payee={"id_number": "210902199001011234", "name": "张三"},
+                           rules=["DT-ADV"], comment="", by={"id": "staff-9", "name": "审批人"})
+        await app.publish(event)
+        scheduled = await published_once(app.js, "payment.scheduled", "case-dt")
+        assert str(scheduled.data.due) == "2026-03-11" and "DT-PAY-3WD" in scheduled.data.rules  # Fri → Wed
+        opened = await published_once(app.js, "deadline.opened", "case-dt")
+        assert (opened.data.limit, opened.data.service, opened.data.state) == ("DT-PAY-3WD", "disbursement", "open")
+        closed = await published_once(app.js, "deadline.closed", "case-dt")
+        assert (closed.data.state, closed.data.met, closed.data.late_by_seconds) == ("met", True, None)
+        await app.publish(approved("case-fx"))
+        fuxin = await published_once(app.js, "payment.scheduled", "case-fx")
+        assert fuxin.data.due is None and await published(app.js, "deadline.opened", "case-fx") == []

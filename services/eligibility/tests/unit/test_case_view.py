@@ -13,13 +13,19 @@ def test_status_never_moves_back_when_events_arrive_late() -> None:
     assert view.benefit["ceiling"] == "5000.00"
 
 
-def test_approval_deadline_is_marked_met() -> None:
-    view = CaseView("calculated")
-    view.apply("approval.requested", {"step": "approve", "due": "2026-11-25T23:59:59+08:00",
-                                      "route": {"rules": ["FX-ADV"]}}, AT)
-    view.apply("case.approved", {"step": "approve", "amount": "5000.00"}, AT)
-    assert view.deadlines == [{"name": "approval:approve", "due": "2026-11-25T23:59:59+08:00", "met": True,
-                               "rules": ["FX-ADV"]}]
+def test_a_deadline_keeps_its_highest_revision_whatever_the_order_of_arrival() -> None:
+    from relief_shared.contract.examples import EXAMPLES
+
+    view = CaseView("pending_approval")
+    closed = EXAMPLES[("deadline.closed", 1)].model_dump(mode="json")
+    opened = EXAMPLES[("deadline.opened", 1)].model_dump(mode="json")
+    view.apply("deadline.closed", closed, AT)
+    view.apply("deadline.opened", opened, AT)  # late: an older revision
+    [deadline] = view.deadlines
+    assert (deadline["rule"], deadline["state"], deadline["met"], deadline["late_by"]) == (
+        "CQ-ADV", "breached", False, "PT10H0M1S")
+    assert deadline["clause"].startswith("seed 001")
+    assert datetime.fromisoformat(deadline["due"]) == datetime(2026, 2, 24, 15, 59, 59, tzinfo=timezone.utc)
 
 
 def test_a_late_payment_sent_never_overwrites_paid() -> None:
