@@ -108,17 +108,38 @@ class RegionPack:
                    _parameters=params, time_limits=limits)
 
 
+def merged_toml(folder: Any) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            _merge(merged, tomllib.loads(entry.read_text("utf-8")), f"{folder.name}/{entry.name}")
+    return merged
+
+
+def _merge(into: dict[str, Any], part: dict[str, Any], where: str, path: str = "") -> None:
+    for key, value in part.items():
+        if key not in into:
+            into[key] = value
+        elif isinstance(into[key], dict) and isinstance(value, dict):
+            _merge(into[key], value, where, f"{path}{key}.")
+        else:
+            raise ValueError(f"{where}: {path}{key} is defined twice in the region pack")
+
+
 class RegionPacks:
     def __init__(self, packs: dict[str, RegionPack]):
         self._packs = packs
 
     @classmethod
     def load(cls) -> RegionPacks:
+        """Every region folder under `relief_shared/regions/`: one pack each, whose TOML files
+        (`pack.toml` with its name and org units, `parameters.toml`, `time_limits.toml`, and one
+        file per further concern) are merged into one document; a table defined twice is an error."""
         folder = resources.files("relief_shared") / "regions"
         packs = {}
-        for entry in folder.iterdir():
-            if entry.name.endswith(".toml"):
-                pack = RegionPack.from_toml(tomllib.loads(entry.read_text("utf-8")))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.is_dir() and (entry / "pack.toml").is_file():
+                pack = RegionPack.from_toml(merged_toml(entry))
                 packs[pack.code] = pack
         return cls(packs)
 
