@@ -107,7 +107,7 @@ async def test_another_regions_staff_is_forbidden(service) -> None:  # noqa: ANN
 async def test_regions_and_their_dated_parameters(service) -> None:  # noqa: ANN001
     client, _ = service
     regions = (await client.get("/v1/regions", headers=CLERK)).json()
-    assert [r["code"] for r in regions] == ["chongqing-yubei", "fuxin-haizhou", "wenzhou-dongtou"]
+    assert [r["code"] for r in regions] == ["anyang", "chongqing-yubei", "fuxin-haizhou", "linfen", "wenzhou-dongtou"]
     fuxin = next(r for r in regions if r["code"] == "fuxin-haizhou")
     assert {"code": "fuxin-haizhou/hanjiadian", "name": "韩家店镇"} in fuxin["org_units"]
     r = await client.get("/v1/regions/fuxin-haizhou/parameters", params={"as_of": "2025-03-15"}, headers=CLERK)
