@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from relief_shared.contract import approval, benefit, case, deadline, means, payment
+from relief_shared.contract import approval, benefit, case, deadline, means, payment, status
 from relief_shared.contract.fields import Actor, Payload, Person, system
 from relief_shared.contract.registry import REGISTRY, EventSpec
 from relief_shared.money import Money
@@ -85,6 +85,10 @@ EXAMPLES: dict[tuple[str, int], Payload] = {
                                                                                         tzinfo=timezone.utc),
                                                        "late_by_seconds": 36001, "revision": 4}),
     ("deadline.rescheduled", 1): deadline.DeadlineRescheduled(**{**_DEADLINE, "revision": 2}),
+    ("status.changed", 1): status.StatusChanged(
+        person=APPLICANT, status="dibao", previous="none", since=date(2026, 3, 1), household_size=2,
+        monthly_amount=Money.yuan("520.00"), reason="dibao application approved (DT-20D)", rules=["DT-20D"],
+        by=APPROVER),
     ("payment.failed", 1): payment.PaymentFailed(payment_id="9d1e2f00-0000-4000-8000-000000000002",
                                                  amount=FIVE_THOUSAND, reason="account closed", retryable=False,
                                                  by=system("disbursement")),

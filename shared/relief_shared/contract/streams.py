@@ -9,7 +9,7 @@ refuses an event type whose subject no stream holds.
 from __future__ import annotations
 
 SUBJECT_PREFIX = "relief."
-RELIEF_PREFIXES = ("case", "means", "benefit", "approval", "payment", "deadline")
+RELIEF_PREFIXES = ("case", "means", "benefit", "approval", "payment", "deadline", "status")
 STREAMS: dict[str, list[str]] = {
     "RELIEF": [f"relief.{p}.>" for p in RELIEF_PREFIXES],
     "REFERRALS": ["relief.referral.>"],
