@@ -4,7 +4,9 @@ Prints cases/s and p50/p99 intake->paid latency for bursts (throughput: N cases 
 once, 32 at a time, timed from the first submission to the last payment) and for fixed arrival
 rates (latency under a steady load, `--rate-seconds` long each), and the same numbers for a bare
 JetStream publish->consume round trip on this machine as the floor. A scripted approver
-approves each task as soon as `approval.requested` is seen. Numbers, not assertions: run with
+approves each task as soon as `approval.requested` is seen. Each run also prints the CPU time
+per case of every process (services, NATS, the load generator), which holds still on a shared,
+busy machine where throughput does not. Numbers, not assertions: run with
 `make bench` (BENCH_ARGS="--bursts 500 --rates 50,100").
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +31,22 @@ from wire import Connections
 CLERK = staff_token("clerk", sub="bench-clerk", name="bench clerk", org_unit=ORG)
 APPROVER = staff_token("approver", sub="bench-approver", name="bench approver", org_unit=ORG)
 BODY = fire_case(situation={"events": [{"kind": "fire", "occurred_on": "2026-11-20"}], "severity": "moderate"})
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): what a run costs, whatever else
+    the shared machine is doing at the time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def processes(stack: Stack) -> dict[str, int]:
+    found = {name: proc.pid for name, proc in stack._procs.items()}
+    nats_proc = getattr(stack.nats, "_proc", None)
+    if nats_proc is not None:
+        found["nats"] = nats_proc.pid
+    found["load generator"] = os.getpid()
+    return found
 
 
 def pct(values: list[float], p: float) -> float:
@@ -52,6 +71,7 @@ class Chain:
         self.approving: set[asyncio.Task] = set()
         self.all_paid = asyncio.Event()
         self.expected = 0
+        self.cpu_report = True
 
     async def __aenter__(self) -> Chain:
         self.intake = Connections(self.stack.url("eligibility"), 32)
@@ -103,6 +123,8 @@ class Chain:
         self.started.clear(), self.paid.clear()
         self.all_paid.clear()
         self.expected = cases
+        pids = processes(self.stack)
+        cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
         t0 = time.perf_counter()
         if rate is None:
             sem = asyncio.Semaphore(32)
@@ -125,6 +147,11 @@ class Chain:
         await asyncio.gather(*self.approving)  # a payment may be announced before its approval's response
         latencies = [self.paid[c] - self.started[c] for c in self.paid]
         report(label, latencies, (max(self.paid.values(), default=t0) - t0) or 1e-9, cases)
+        if self.cpu_report:
+            per_case = {name: (cpu_seconds(pid) - cpu0[name]) * 1000 / max(1, len(self.paid))
+                        for name, pid in pids.items()}
+            print(f"{'':<34} CPU per case {sum(per_case.values()):5.2f} ms: "
+                  + ", ".join(f"{name} {ms:.2f}" for name, ms in per_case.items()), flush=True)
 
 
 async def floor(url: str, count: int) -> None:

@@ -74,6 +74,10 @@ class DeadlineTable:
             Index("ix_deadlines_next_at", "next_at"),
             Index("ix_deadlines_calendar_complete_closed_at", "calendar_complete", "closed_at"),
         )
+        t = self.table
+        # built once: every decision and payment asks, and building a statement costs more than running it
+        self.open_of_case = select(t.c.id, t.c.stop).where(t.c.case_id == bindparam("b_case_id"),
+                                                           t.c.closed_at.is_(None))
 
 
 def create_deadlines_v1(op) -> None:  # noqa: ANN001 - alembic's op proxy
@@ -145,7 +149,7 @@ class Deadlines:
     """The repository a service's unit of work carries as `uow.deadlines`."""
 
     def __init__(self, conn: AsyncConnection, table: DeadlineTable, *, on_change: Any = None):
-        self.conn, self.t = conn, table.table
+        self.conn, self.t, self._statements = conn, table.table, table
         self._on_change = on_change or (lambda: None)
 
     async def open(self, *, case_id: str, region: str, org_unit: str | None, limit: TimeLimit, started_at: datetime,
@@ -174,7 +178,7 @@ class Deadlines:
     async def close(self, case_id: str, *, stopped_by: str, at: datetime) -> list[Deadline]:
         """Close the case's open deadlines that `stopped_by` (an event type) satisfies, at `at`."""
         t = self.t
-        open_ = await self.conn.execute(select(t.c.id, t.c.stop).where(t.c.case_id == case_id, t.c.closed_at.is_(None)))
+        open_ = await self.conn.execute(self._statements.open_of_case, {"b_case_id": case_id})
         ids = [r.id for r in open_ if stopped_by in r.stop.split(",")]
         if not ids:
             return []

@@ -79,6 +79,11 @@ class RegionPack:
         limit = self.time_limits.get(rule)
         return limit if limit is not None and limit.valid_from <= as_of else None
 
+    def stops_a_limit(self, service: str, event_type: str) -> bool:
+        """Whether any limit `service` owns here (at any date) is satisfied by `event_type`: a
+        step that cannot close anything skips the look-up."""
+        return any(limit.owner == service and event_type in limit.stop for limit in self.time_limits.values())
+
     def limits_owned_by(self, service: str, as_of: date) -> list[TimeLimit]:
         return [limit for limit in self.time_limits.values() if limit.owner == service and limit.valid_from <= as_of]
 

@@ -114,7 +114,7 @@ async def test_a_fire_case_crosses_every_service_on_the_producers_own_payloads(t
         await appr.consume(declared.APPROVAL_CALCULATED,
                            _with(approval.on_benefit_calculated, packs=PACKS, calendar=CALENDAR), [calculated])
         decision = approval.Decide(case_id, "approve", "approve", calculated.data.ceiling, "先行救助", APPROVER)
-        await approval.decide(decision, appr.db.uow(), now=datetime.now(timezone.utc))
+        await approval.decide(decision, appr.db.uow(), now=datetime.now(timezone.utc), packs=PACKS)
         requested, approved = await appr.published()
         assert approved.data.payee.name == "王秀兰" and approved.correlation_id == received.correlation_id
 

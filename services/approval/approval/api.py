@@ -111,7 +111,7 @@ async def decide(case_id: CaseId, body: DecisionIn, principal: Staff, runtime: R
                          principal.org_unit)
     request = IdempotentRequest.of(f"decisions:{case_id}:{principal.sub}", idempotency_key, body.model_dump(mode="json"))
     cmd = service.Decide(case_id, body.step, body.decision, body.amount, body.comment, actor, request)
-    reply = await service.decide(cmd, runtime.db.uow(), now=runtime.clock.now())
+    reply = await service.decide(cmd, runtime.db.uow(), now=runtime.clock.now(), packs=runtime.packs)
     return JSONResponse(reply.body, status_code=reply.status)
 
 

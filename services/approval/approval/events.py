@@ -10,5 +10,5 @@ from relief_shared.runtime import Runtime
 def subscriptions(runtime: Runtime) -> list[Subscription]:
     handler = partial(service.on_benefit_calculated, packs=runtime.packs, calendar=runtime.calendar)
     return [Subscription(APPROVAL_CALCULATED, handler),
-            Subscription(APPROVAL_DEADLINE_STOPS, service.on_payment_paid),
+            Subscription(APPROVAL_DEADLINE_STOPS, partial(service.on_payment_paid, packs=runtime.packs)),
             Subscription(APPROVAL_ESCALATIONS, service.on_deadline)]

@@ -76,8 +76,10 @@ def _limits(pack: RegionPack, ids: tuple[str, ...], case_type: str, as_of: date)
     return limits
 
 
-async def on_payment_paid(event: Envelope[PaymentPaid], uow: UnitOfWork) -> None:
+async def on_payment_paid(event: Envelope[PaymentPaid], uow: UnitOfWork, *, packs: RegionPacks) -> None:
     """A payment satisfies the approval-owned limits that run to it (CQ-EMG-3WD, DT-ADV)."""
+    if event.region not in packs or not packs.get(event.region).stops_a_limit(SOURCE, "payment.paid"):
+        return  # the region has no such limit: nothing can be open
     closed = await uow.deadlines.close(event.case_id, stopped_by="payment.paid", at=event.occurred_at)
     uow.record(*(deadlines.envelope("closed", d, service=SOURCE, cause=event) for d in closed))
 
@@ -100,7 +102,7 @@ def _escalation(event: Envelope[DeadlineBreached | DeadlineClosed]) -> Escalatio
                       clause=d.clause, due=d.due, raised_at=d.breached_at or event.occurred_at, status="open")
 
 
-async def decide(cmd: Decide, uow: UnitOfWork, *, now: datetime) -> Reply:
+async def decide(cmd: Decide, uow: UnitOfWork, *, now: datetime, packs: RegionPacks) -> Reply:
     """One decision on one step, its events and its idempotency key in one transaction."""
     async with uow:
         earlier = await uow.idempotency.replay(cmd.request)
@@ -112,8 +114,9 @@ async def decide(cmd: Decide, uow: UnitOfWork, *, now: datetime) -> Reply:
         task = approval.decide(cmd.actor, cmd.step, cmd.decision, cmd.amount, cmd.comment, now=now)
         await uow.approvals.save_decision(approval, task)
         uow.record(*_envelopes(approval, approval.events, by=payloads.actor(cmd.actor.person)))
-        if approval.status in ("approved", "rejected"):  # the decision stops the limits that wait for it
-            closed = await uow.deadlines.close(approval.case_id, stopped_by=f"case.{approval.status}", at=now)
+        stop = f"case.{approval.status}"
+        if approval.status in ("approved", "rejected") and packs.get(approval.region).stops_a_limit(SOURCE, stop):
+            closed = await uow.deadlines.close(approval.case_id, stopped_by=stop, at=now)  # the limits it stops
             uow.record(*(deadlines.envelope("closed", d, service=SOURCE)
                          for d in closed))
         reply = Reply(201, payloads.decision(approval, task, cmd.decision))

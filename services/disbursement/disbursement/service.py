@@ -141,7 +141,7 @@ async def _settle(uow: UnitOfWork, payment: Payment, receipt: BankReceipt, now: 
                                 reason=receipt.reason or "refused by the bank", retryable=False, by=BY)
     if settled:
         uow.record(_event(payload, payment))
-    if settled and receipt.booked:
+    if settled and receipt.booked and payment.due is not None:  # a payment with a limit has its due day
         closed = await uow.deadlines.close(payment.case_id, stopped_by="payment.paid", at=now)
         uow.record(*(deadlines.envelope("closed", d, service=SOURCE) for d in closed))
 

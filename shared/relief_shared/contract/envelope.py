@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from relief_shared import clock
 from relief_shared.contract.fields import Payload
 from relief_shared.contract.streams import SUBJECT_PREFIX
 
@@ -45,10 +46,7 @@ class Envelope(BaseModel, Generic[P]):
             correlation_id: str | None = None, at: datetime | None = None) -> Envelope[P]:
         """A fresh event; when it answers another event it inherits that event's correlation. It
         happened at `at`, by default now on the suite clock (`relief_shared.clock`)."""
-        from relief_shared import clock
-        from relief_shared.contract.registry import REGISTRY
-
-        spec = REGISTRY.spec_of(data)
+        spec = _registry().spec_of(data)
         if source not in spec.publishers:
             raise ValueError(f"{spec.key} is published by {', '.join(spec.publishers)}, not {source}")
         event_id = str(uuid.uuid4())
@@ -61,3 +59,15 @@ class Envelope(BaseModel, Generic[P]):
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()
+
+
+_REGISTRY: Any = None
+
+
+def _registry() -> Any:
+    global _REGISTRY
+    if _REGISTRY is None:
+        from relief_shared.contract.registry import REGISTRY  # the registry module imports this one
+
+        _REGISTRY = REGISTRY
+    return _REGISTRY
