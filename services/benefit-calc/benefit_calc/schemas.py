@@ -130,7 +130,9 @@ class Region(BaseModel):
     name: str
     pack_version: str
     documents: dict[str, str]
-    org_units: list[OrgUnit]
+    org_units: list[OrgUnit] = Field(description="towns and streets; the shipped lists are sample data")
+    rules: list[str] = Field(description="the rule IDs of policy.md that apply in the region: no other rule is applied")
+    rule_sources: dict[str, str] = Field(description="each declared rule's clause in the region's texts")
 
 
 class ParameterOut(BaseModel):

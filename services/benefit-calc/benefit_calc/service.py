@@ -125,4 +125,5 @@ def result_document(region: str, as_of: date, calculation: Calculation) -> dict[
 
 def region_document(pack: RegionPack) -> dict[str, Any]:
     return {"code": pack.code, "name": pack.name, "pack_version": pack.pack_version, "documents": pack.documents,
-            "org_units": [{"code": code, "name": name} for code, name in pack.org_units.items()]}
+            "org_units": [{"code": code, "name": name} for code, name in pack.org_units.items()],
+            "rules": sorted(pack.rules), "rule_sources": dict(sorted(pack.rules.items()))}
