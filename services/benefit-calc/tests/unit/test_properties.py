@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from benefit_calc.columns import Households, calculate_all
 from benefit_calc.policy import Calculation, Care, Expense, Facts, Household, MissingInput, calculate
 from relief_shared.money import Money
 from relief_shared.regions import RegionPacks, RuleNotDeclared
@@ -83,3 +84,19 @@ def test_no_float_anywhere_in_a_result(region: str, case: Facts) -> None:
             walk(child)
 
     walk(calculated(region, case).as_dict())
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(regions, st.lists(facts, min_size=1, max_size=30))
+def test_the_columns_equal_the_single_calculation(region: str, cases: list[Facts]) -> None:
+    pack = PACKS.get(region)
+    results = calculate_all(pack, AS_OF, Households.of(cases))
+    for i, case in enumerate(cases):
+        ceiling, recommended, outcome = results.row(i)
+        try:
+            single = calculate(pack, AS_OF, case)
+        except (RuleNotDeclared, MissingInput) as exc:
+            assert outcome.error == str(exc)
+            continue
+        assert (ceiling, recommended, outcome.rules, outcome.needs_deliberation, outcome.decision) == \
+            (single.ceiling, single.recommended, tuple(single.rules), single.needs_deliberation, single.decision)
