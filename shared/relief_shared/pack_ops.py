@@ -53,10 +53,11 @@ class PackReloads:
         self.outcome: dict[str, str] = {}
         self.at: datetime | None = None
         self.seen_revision = 0
-        self._caught_up = False  # the first read at start only notes where the bucket is
+        self.loaded_at = datetime.now(timezone.utc)  # when the packs in force were read from the folder
 
     def reload(self) -> dict[str, str]:
-        self.outcome, self.at = self.packs.reload(), datetime.now(timezone.utc)
+        self.at = self.loaded_at = datetime.now(timezone.utc)
+        self.outcome = self.packs.reload()
         refused = {code: what for code, what in self.outcome.items() if what.startswith("refused")}
         log.warning("region packs reloaded: %s", self.outcome) if not refused else \
             log.error("region packs reloaded, some refused: %s", refused)
@@ -66,13 +67,13 @@ class PackReloads:
         try:
             entry = await kv.get(KEY)
         except KeyNotFoundError:
-            self._caught_up = True
             return
-        if entry.revision > self.seen_revision:
-            caught_up, self.seen_revision = self._caught_up, entry.revision
-            if caught_up:  # at start the packs were just read from the folder
-                self.reload()
-        self._caught_up = True
+        if entry.revision <= self.seen_revision:
+            return
+        self.seen_revision = entry.revision
+        announced = datetime.fromisoformat(json.loads(entry.value)["at"])
+        if announced >= self.loaded_at:  # an older announcement: the folder was read since, at start
+            self.reload()
 
     def state(self) -> dict[str, Any]:
         return {"folder": str(self.packs.folder or "relief_shared/regions (shipped)"),

@@ -89,3 +89,31 @@ async def test_a_reload_changes_what_comes_next_never_a_recorded_result(service)
     assert await recorded() == before  # the recorded result keeps its amount, pack version and values
     assert before["parameters"]["emergency_tier_ceilings"]["value"]["severe"] == "5000.00"
     assert (await client.post("/v1/ops/region-packs/reload", headers=staff_token("auditor"))).status_code == 403
+
+
+async def test_a_reload_asked_of_one_process_reaches_the_others(database_url: str, nats_server: Any,
+                                                                  tmp_path: Path) -> None:
+    folder = tmp_path / "regions"
+    shutil.copytree(Path(str(resources.files("relief_shared") / "regions")), folder)
+    await migrated("benefit_calc", database_url)
+    settings = Settings(database_url=database_url, nats_url=nats_server.url, regions_dir=folder)
+    async with serving(build(settings)) as one, serving(build(settings)) as other, httpx.AsyncClient() as client:
+        async def linfen_version(base: str) -> str:
+            state = (await client.get(f"{base}/v1/ops/region-packs", headers=OPS)).json()
+            return {p["code"]: p["pack_version"] for p in state["packs"]}["linfen"]
+
+        await eventually(lambda: _ready(client, other), message="the other replica follows NATS")
+        pack = folder / "linfen" / "pack.toml"
+        pack.write_text(pack.read_text("utf-8").replace("2026.11.2", "2027.01.1"), "utf-8")
+        assert (await client.post(f"{one}/v1/ops/region-packs/reload", headers=OPS)).status_code == 200
+
+        async def other_took_it() -> bool:
+            return await linfen_version(other) == "2027.01.1"
+
+        await eventually(other_took_it, message="the other process reloaded")
+        state = (await client.get(f"{other}/v1/ops/region-packs", headers=OPS)).json()
+        assert state["last_reload"]["linfen"] == "loaded version 2027.01.1"
+
+
+async def _ready(client: httpx.AsyncClient, base: str) -> bool:
+    return (await client.get(f"{base}/readyz")).status_code == 200
