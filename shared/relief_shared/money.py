@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -33,9 +34,11 @@ class Money:
         if isinstance(value, int):
             return cls(value * 100)
         if isinstance(value, str):
-            if not _YUAN.match(value.strip()):
-                raise ValueError(f"not an amount in yuan with at most two decimals: {value!r}")
-            value = Decimal(value.strip())
+            return _from_text(value)
+        return cls._from_decimal(value)
+
+    @classmethod
+    def _from_decimal(cls, value: Decimal) -> Money:
         if not isinstance(value, Decimal):
             raise TypeError(f"cannot make money from {type(value).__name__}")
         try:
@@ -68,10 +71,20 @@ class Money:
         return Money(self.fen - other.fen)
 
     def __str__(self) -> str:
-        return f"{self.as_decimal:.2f}"
+        whole, fen = divmod(abs(self.fen), 100)
+        return f"{'-' if self.fen < 0 else ''}{whole}.{fen:02d}"
 
     def __repr__(self) -> str:
         return f"Money('{self}')"
+
+
+@lru_cache(maxsize=4096)
+def _from_text(value: str) -> Money:
+    """A text amount, parsed once: region packs and requests repeat the same few amounts, and
+    Money is immutable."""
+    if not _YUAN.match(value.strip()):
+        raise ValueError(f"not an amount in yuan with at most two decimals: {value!r}")
+    return Money._from_decimal(Decimal(value.strip()))
 
 
 def from_wire(value: Any) -> Money:

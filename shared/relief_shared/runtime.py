@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy import MetaData, text
 
 from relief_shared import clock as suite_clock
-from relief_shared import logs, openapi, ops, problems
+from relief_shared import logs, openapi, ops, pack_ops, problems
 from relief_shared.bus import Bus
 from relief_shared.calendar import WorkingCalendar
 from relief_shared.clock import Clock
@@ -85,7 +85,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         calendar = WorkingCalendar.load()
         clock = Clock(enabled=settings.suite_clock_enabled)
         suite_clock.install(clock)
-        runtime = Runtime(settings, db, bus, spec.plumbing, RegionPacks.load(), calendar, clock=clock,
+        runtime = Runtime(settings, db, bus, spec.plumbing, RegionPacks.load(settings.regions_dir), calendar, clock=clock,
                           calendar_state=CalendarState(calendar))
         if spec.on_start:
             spec.on_start(runtime)
@@ -101,6 +101,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         work += [consumer.run for consumer in runtime.consumers.values()]
         work += [functools.partial(task, runtime) for task in spec.background]
         work += suite_work(runtime, spec)
+        work.append(pack_ops.follower(runtime).run)
         tasks = [asyncio.create_task(_supervised(w)) for w in work]
         log.info("%s started", spec.name)
         try:
@@ -122,6 +123,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.include_router(health_router())
     app.include_router(ops.router())
     app.include_router(suite_router())
+    app.include_router(pack_ops.router())
     for router in spec.routers:
         app.include_router(router)
     return app

@@ -46,6 +46,9 @@ class ServiceSettings(BaseSettings):
     # wrote; its own and clock or calendar changes wake it at once), and claims this many a round.
     deadline_poll_seconds: float = 10.0
     deadline_batch: int = 500
+    # Region packs: an operator's folder of region folders; None reads the packs shipped with
+    # relief_shared. `POST /v1/ops/region-packs/reload` reads it again in every service.
+    regions_dir: Path | None = None
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> ServiceSettings:

@@ -101,11 +101,13 @@ async def test_a_fire_case_crosses_every_service_on_the_producers_own_payloads(t
                                               elig.db.uow(), PACKS)
         case_id = reply.body["case_id"]
         [received] = await elig.published()
-        await elig.consume(declared.ELIGIBILITY_INTAKE, eligibility.classify_received, [received], batch=True)
+        await elig.consume(declared.ELIGIBILITY_INTAKE, _with(eligibility.classify_received, packs=PACKS), [received],
+                           batch=True)
         [classified] = await elig.published()
         assert classified.data.applicant.id_number == fire_case()["applicant"]["id_number"]
 
-        await means.consume(declared.MEANS_CHECK_CLASSIFIED, means_check.on_case_classified, [classified])
+        await means.consume(declared.MEANS_CHECK_CLASSIFIED, _with(means_check.on_case_classified, packs=PACKS),
+                            [classified])
         await calc.consume(declared.BENEFIT_CALC_CLASSIFIED, _with(benefit_calc.on_case_classified, packs=PACKS),
                            [classified])
         [skipped], [calculated] = await means.published(), await calc.published()

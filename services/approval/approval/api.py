@@ -77,6 +77,7 @@ class RouteOut(BaseModel):
     rules: list[str]
     skipped: list[str]
     sources: list[str]
+    pack_version: str = Field("", description="the region pack the route was made from: the case keeps it")
 
 
 class ApprovalOut(BaseModel):

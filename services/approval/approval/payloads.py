@@ -107,7 +107,8 @@ def _step(plan: policy.StepPlan, task: Task | None, approval: Approval) -> dict:
 
 def route(approval: Approval) -> dict:
     r = approval.route
-    return {"rules": list(r.rules), "skipped": list(r.skipped), "sources": list(r.sources)}
+    return {"rules": list(r.rules), "skipped": list(r.skipped), "sources": list(r.sources),
+            "pack_version": r.pack_version}
 
 
 def rules(approval: Approval) -> list[str]:

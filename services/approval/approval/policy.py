@@ -7,17 +7,26 @@ helped first; the pack's `advance_assistance` value names the one deciding step,
 stages and the region's time limits that start with it (none where the region sets none).
 Whether the district must consent before paying stays configurable.
 DT-SOD (Dongtou 一, 二): handler, reviewer and approver are different people.
+
+Which of these a case gets is its region's pack's to say (`route_for`): advance aid only where
+the region declares an advance rule (FX-ADV, CQ-ADV, DT-ADV, ANY-ADV), otherwise FX-ROUTE with
+the region's own delegated limit (Linfen, Anyang, Chongqing: the district above it) or, in
+Dongtou, the street deciding every amount (DT-15D). The route is stored with the pack version
+it was made from, so a case keeps the route it started on when the pack changes.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from relief_shared.money import Money
+from relief_shared.regions import MissingParameter, RegionPack
 
 DISTRICT_STEP = "district_consent"
 DISTRICT_ROLE = "district"
+ADVANCE_RULES = ("FX-ADV", "CQ-ADV", "DT-ADV", "ANY-ADV")
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class Route:
     skipped: tuple[str, ...]
     sources: tuple[str, ...]
     steps: tuple[StepPlan, ...] = field(default=())
+    pack_version: str = ""  # the region pack the route was made from; the case keeps it
 
     def step(self, name: str) -> StepPlan | None:
         return next((s for s in self.steps if s.step == name), None)
@@ -44,6 +54,40 @@ class Route:
     def after(self, name: str) -> tuple[StepPlan, ...]:
         names = [s.step for s in self.steps]
         return self.steps[names.index(name) + 1:]
+
+
+def route_for(pack: RegionPack, case_type: str, ceiling: Money, as_of: date) -> Route:
+    """The route of a calculated case in its region; MissingParameter or ValueError where the
+    region's pack cannot route it."""
+    if case_type not in ("emergency", "expenditure"):
+        raise ValueError(f"no approval route for case type {case_type!r}")
+    advance_rule = pack.first_declared(*ADVANCE_RULES) if case_type == "emergency" else None
+    if advance_rule:
+        advance = pack.parameter("advance_assistance", as_of)
+        limit = pack.parameter("town_approval_limit", as_of) if advance.value.get("district_consent_before_payment") \
+            else None
+        route = advance_route(advance.value, advance.source, ceiling=ceiling, rule=advance.rule or advance_rule,
+                              town_limit=Money.yuan(limit.value) if limit else None,
+                              limit_source=limit.source if limit else "")
+    else:
+        route = ordinary_route(pack, ceiling, as_of)
+    return Route(route.rules, route.skipped, route.sources, route.steps, pack.pack_version)
+
+
+def ordinary_route(pack: RegionPack, ceiling: Money, as_of: date) -> Route:
+    """FX-ROUTE in the region's own terms: Dongtou's street decides every amount within its time
+    limits (`street_decides_all`, DT-15D); elsewhere the town/street up to the delegated limit and
+    the district above it."""
+    clause = pack.rules.get("FX-ROUTE")
+    if clause is None:
+        raise ValueError(f"region {pack.code} declares no approval route (FX-ROUTE)")
+    try:
+        street = pack.parameter("street_decides_all", as_of)
+    except MissingParameter:
+        limit = pack.parameter("town_approval_limit", as_of)
+        return town_route(ceiling=ceiling, town_limit=Money.yuan(limit.value), source=limit.source)
+    step = StepPlan(street.value["step"], street.value["role"], tuple(street.value.get("time_limits", ())))
+    return Route(("FX-ROUTE", street.rule), (), (clause, street.source), (step,))
 
 
 def advance_route(advance: Mapping[str, Any], source: str, *, ceiling: Money, rule: str = "FX-ADV",

@@ -10,7 +10,6 @@ from typing import Any
 from approval import payloads, policy
 from approval.domain import (Actor, Approval, CaseApproved, CaseRejected, Event, NoSuchCase, Payee, Person,
                              TaskOpened)
-from approval.policy import Route
 from approval.store import Escalation, UnitOfWork
 from relief_shared import deadlines
 from relief_shared.auth import Principal
@@ -149,7 +148,7 @@ def _new_approval(event: Envelope[BenefitCalculated], packs: RegionPacks) -> App
     if data.needs_deliberation:
         raise Poison("the case needs case-by-case deliberation (DT-CASE), which is not supported yet")
     try:
-        route = _route(packs.get(event.region), data.type, data.ceiling, data.as_of)
+        route = policy.route_for(packs.get(event.region), data.type, data.ceiling, data.as_of)
     except (UnknownRegion, MissingParameter, ValueError) as exc:
         raise Poison(f"benefit.calculated cannot be routed: {exc!r}") from exc
     return Approval(
@@ -158,19 +157,6 @@ def _new_approval(event: Envelope[BenefitCalculated], packs: RegionPacks) -> App
         accepted_by=Person(data.accepted_by.id, data.accepted_by.name), route=route,
         received_at=event.occurred_at, correlation_id=event.correlation_id,
     )
-
-
-def _route(pack: RegionPack, case_type: str, ceiling: Money, as_of: date) -> Route:
-    if case_type == "emergency":
-        advance = pack.parameter("advance_assistance", as_of)
-        limit = pack.parameter("town_approval_limit", as_of) if advance.value.get("district_consent_before_payment") else None
-        return policy.advance_route(advance.value, advance.source, ceiling=ceiling, rule=advance.rule or "FX-ADV",
-                                    town_limit=Money.yuan(limit.value) if limit else None,
-                                    limit_source=limit.source if limit else "")
-    if case_type == "expenditure":
-        limit = pack.parameter("town_approval_limit", as_of)
-        return policy.town_route(ceiling=ceiling, town_limit=Money.yuan(limit.value), source=limit.source)
-    raise ValueError(f"no approval route for case type {case_type!r}")
 
 
 def _envelopes(approval: Approval, events: list[Event], *, cause: Envelope[Any] | None = None,

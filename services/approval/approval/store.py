@@ -243,14 +243,14 @@ def _task(row) -> Task:  # noqa: ANN001 - a row mapping
 
 def _route_json(route: Route) -> dict:
     return {"rules": list(route.rules), "skipped": list(route.skipped), "sources": list(route.sources),
-            "steps": [{"step": s.step, "role": s.role, "time_limits": list(s.time_limits),
+            "pack_version": route.pack_version, "steps": [{"step": s.step, "role": s.role, "time_limits": list(s.time_limits),
                        "only_above": str(s.only_above) if s.only_above else None} for s in route.steps]}
 
 
 def _route(raw: dict) -> Route:
     steps = tuple(StepPlan(s["step"], s["role"], tuple(s.get("time_limits", ())),
                            Money.yuan(s["only_above"]) if s["only_above"] else None) for s in raw["steps"])
-    return Route(tuple(raw["rules"]), tuple(raw["skipped"]), tuple(raw["sources"]), steps)
+    return Route(tuple(raw["rules"]), tuple(raw["skipped"]), tuple(raw["sources"]), steps, raw.get("pack_version", ""))
 
 
 def _fen(money: Money | None) -> int | None:

@@ -52,8 +52,15 @@ async def get_calculation(case_id: Annotated[str, Path(max_length=64)], runtime:
 
 @router.get("/regions", response_model=list[Region])
 async def list_regions(runtime: RuntimeDep, _: Staff) -> list[dict[str, Any]]:
-    """The region packs loaded, with their version and source documents."""
+    """The region packs in force, with their version, source documents, towns and streets, and
+    the rules that apply in each region."""
     return [service.region_document(runtime.packs.get(code)) for code in runtime.packs.codes()]
+
+
+@router.get("/regions/{code}", response_model=Region)
+async def get_region(code: RegionCode, runtime: RuntimeDep, _: Staff) -> dict[str, Any]:
+    """One region pack: version, documents, towns and streets, and the rules that apply there."""
+    return service.region_document(runtime.packs.get(code))
 
 
 @router.get("/regions/{code}/parameters", response_model=Parameters)

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from benefit_calc.policy import Expense, Facts, Household
+from benefit_calc.policy import Care, Expense, Facts, Household
 from relief_shared.money import Money, Yuan
 
 Severity = Literal["light", "moderate", "serious", "severe"]
@@ -49,8 +49,20 @@ class SituationIn(_Open):
     expenses: list[ExpenseIn] = Field(default_factory=list)
 
 
+Kind = Literal["emergency", "expenditure", "dibao", "marginal", "tekun_care"]
+
+
 class ClassificationIn(_Open):
-    type: Literal["emergency", "expenditure"]
+    type: Kind = Field(description="temporary aid (`emergency`, `expenditure`), or a monthly standard: the dibao "
+                                   "payment (ANY-DIBAO-PAY), the marginal standard (DT-MARGINAL), a tekun care fee "
+                                   "(DT-CARE)")
+
+
+class CareIn(BaseModel):
+    """DT-CARE: the tekun person's self-care ability, and whether they live dispersed (分散供养)."""
+
+    ability: Literal["fully_lost", "moderate", "mild", "self_caring"]
+    dispersed: bool = False
 
 
 class PaidThisYear(BaseModel):
@@ -65,6 +77,7 @@ class CalculationIn(BaseModel):
     situation: SituationIn
     classification: ClassificationIn
     paid_this_year: PaidThisYear | None = None
+    care: CareIn | None = None
 
     @field_validator("classification", mode="before")
     @classmethod
@@ -73,7 +86,8 @@ class CalculationIn(BaseModel):
         return {"type": value} if isinstance(value, str) else value
 
 
-def facts(type_: str, household: HouseholdIn, situation: SituationIn, paid: PaidThisYear | None = None) -> Facts:
+def facts(type_: str, household: HouseholdIn, situation: SituationIn, paid: PaidThisYear | None = None,
+          care: CareIn | None = None) -> Facts:
     paid = paid or PaidThisYear()
     return Facts(
         type=type_,
@@ -82,7 +96,15 @@ def facts(type_: str, household: HouseholdIn, situation: SituationIn, paid: Paid
         expenses=tuple(Expense(e.category, e.amount, e.incurred_to) for e in situation.expenses),
         paid_person=paid.person,
         paid_household=paid.household,
+        care=Care(care.ability, care.dispersed) if care else None,
     )
+
+
+class UsedParameter(BaseModel):
+    value: Any
+    valid_from: date
+    source: str
+    sample: bool
 
 
 class TraceOut(BaseModel):
@@ -106,13 +128,17 @@ class CalculationOut(BaseModel):
 
     region: str
     as_of: date
-    type: Literal["emergency", "expenditure"]
+    type: Kind
     ceiling: str = Field(description="yuan, two decimals")
     recommended: str = Field(description="yuan, two decimals")
     rules: list[str]
     trace: list[TraceOut]
     caps: list[CapOut]
     needs_deliberation: bool
+    decision: str = Field("", description="which rule gave the amount, and why it won over the others")
+    pack_version: str = Field("", description="the region pack the result was calculated with")
+    parameters: dict[str, UsedParameter] = Field(default_factory=dict,
+                                                 description="every pack value the result used, as it was then")
 
 
 class StoredCalculation(CalculationOut):
@@ -130,7 +156,9 @@ class Region(BaseModel):
     name: str
     pack_version: str
     documents: dict[str, str]
-    org_units: list[OrgUnit]
+    org_units: list[OrgUnit] = Field(description="towns and streets; the shipped lists are sample data")
+    rules: list[str] = Field(description="the rule IDs of policy.md that apply in the region: no other rule is applied")
+    rule_sources: dict[str, str] = Field(description="each declared rule's clause in the region's texts")
 
 
 class ParameterOut(BaseModel):

@@ -10,7 +10,7 @@ from relief_shared.contract import Envelope, system
 from relief_shared.contract.benefit import BenefitCalculated, CapApplied, TraceStep
 from relief_shared.contract.case import CaseClassified
 from relief_shared.inbox import Poison
-from relief_shared.regions import MissingParameter, RegionPack, RegionPacks, UnknownRegion
+from relief_shared.regions import MissingParameter, RegionPack, RegionPacks, RuleNotDeclared, UnknownRegion
 
 from benefit_calc.policy import Calculation, Expense, Facts, Household, MissingInput, calculate
 from benefit_calc.schemas import CalculationIn, facts
@@ -43,7 +43,7 @@ def calculate_many(bodies: list[CalculationIn], packs: RegionPacks, principal: P
             principal.require_region(body.region)
         try:
             results.append(calculate_for(packs, body))
-        except (UnknownRegion, MissingParameter, MissingInput) as exc:
+        except (UnknownRegion, MissingParameter, MissingInput, RuleNotDeclared) as exc:
             errors.append(_refusal(exc, prefix))
     if errors:
         raise CalculationRefused("; ".join(e["message"] for e in errors), errors)
@@ -56,6 +56,9 @@ def _refusal(exc: Exception, prefix: str) -> dict[str, str]:
     if isinstance(exc, MissingParameter):
         return {"field": f"{prefix}as_of", "message": f"{exc}: the parameter {exc.name!r} must be loaded",
                 "parameter": exc.name}
+    if isinstance(exc, RuleNotDeclared):
+        return {"field": f"{prefix}classification.type", "message": f"{exc}; no other region's rule is applied",
+                "rule": exc.rule}
     assert isinstance(exc, MissingInput)
     return {"field": f"{prefix}{exc.field}", "message": str(exc)}
 
@@ -64,7 +67,7 @@ def calculate_for(packs: RegionPacks, request: CalculationIn) -> dict[str, Any]:
     """A stateless calculation; raises UnknownRegion, MissingParameter or MissingInput."""
     pack = packs.get(request.region)
     calculation = calculate(pack, request.as_of, facts(request.classification.type, request.household,
-                                                       request.situation, request.paid_this_year))
+                                                       request.situation, request.paid_this_year, request.care))
     return result_document(request.region, request.as_of, calculation)
 
 
@@ -80,7 +83,7 @@ async def on_case_classified(event: Envelope[CaseClassified], uow: UnitOfWork, *
         return
     try:
         calculation = calculate(packs.get(event.region), data.accepted_on, case_facts(data))
-    except (UnknownRegion, MissingParameter, MissingInput) as exc:
+    except (UnknownRegion, MissingParameter, MissingInput, RuleNotDeclared) as exc:
         raise Poison(f"cannot calculate case {event.case_id}: {exc}") from exc
     result = result_document(event.region, data.accepted_on, calculation)
     await uow.calculations.add(case_id=event.case_id, region=event.region, calculation=calculation, result=result)
@@ -106,7 +109,8 @@ def calculated_payload(data: CaseClassified, calculation: Calculation) -> Benefi
                for s in calculation.trace],
         caps=[CapApplied(rule="LF-CAP", scope=c.scope, limit=c.limit, remaining=c.remaining, applied=c.applied)
               for c in calculation.caps],
-        needs_deliberation=calculation.needs_deliberation, applicant=data.applicant,
+        needs_deliberation=calculation.needs_deliberation, decision=calculation.decision,
+        pack_version=calculation.pack_version, parameters=calculation.parameters, applicant=data.applicant,
         accepted_by=data.accepted_by, by=system(SOURCE), accepted_at=data.accepted_at,
     )
 
@@ -125,4 +129,5 @@ def result_document(region: str, as_of: date, calculation: Calculation) -> dict[
 
 def region_document(pack: RegionPack) -> dict[str, Any]:
     return {"code": pack.code, "name": pack.name, "pack_version": pack.pack_version, "documents": pack.documents,
-            "org_units": [{"code": code, "name": name} for code, name in pack.org_units.items()]}
+            "org_units": [{"code": code, "name": name} for code, name in pack.org_units.items()],
+            "rules": sorted(pack.rules), "rule_sources": dict(sorted(pack.rules.items()))}

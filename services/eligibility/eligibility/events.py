@@ -1,4 +1,6 @@
 """Eligibility's event door: the declared consumers bound to their use cases."""
+from functools import partial
+
 from relief_shared.contract.consumers import ELIGIBILITY_CASE_VIEW, ELIGIBILITY_DEADLINES, ELIGIBILITY_INTAKE
 from relief_shared.inbox import Subscription
 from relief_shared.runtime import Runtime
@@ -6,9 +8,9 @@ from relief_shared.runtime import Runtime
 from eligibility import service
 
 
-def subscriptions(_: Runtime) -> list[Subscription]:
+def subscriptions(runtime: Runtime) -> list[Subscription]:
     return [
-        Subscription(ELIGIBILITY_INTAKE, service.classify_received, takes_batches=True),
+        Subscription(ELIGIBILITY_INTAKE, partial(service.classify_received, packs=runtime.packs), takes_batches=True),
         Subscription(ELIGIBILITY_CASE_VIEW, service.fold, takes_batches=True),
         Subscription(ELIGIBILITY_DEADLINES, service.fold_deadlines, takes_batches=True),
     ]

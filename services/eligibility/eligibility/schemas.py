@@ -114,6 +114,11 @@ class Household(_Body):
     members: list[Member] = Field(min_length=1, max_length=MAX_MEMBERS)
     monthly_income_per_capita: Income | None = None
     registered_in_region: StrictBool
+    residence_permit: StrictBool = Field(False, description="holds a residence permit (居住证) here: where the region "
+                                                            "allows it, applies where they live (ANY-RESIDENCE)")
+    employed: StrictBool = Field(False, description="a member works: with employment costs, ANY-EXIT's gradual exit")
+    employment_costs_per_capita: Income | None = Field(None, description="necessary employment costs a person and "
+                                                                         "month, deducted from income (ANY-EXIT)")
 
 
 class SituationEvent(_Body):

@@ -16,11 +16,11 @@ from relief_shared.contract.case import (CaseClassified, CaseReceived, Classific
                                          SituationEvent, SituationFacts)
 from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.inbox import Poison
-from relief_shared.regions import RegionPacks
+from relief_shared.regions import MissingParameter, RegionPacks, UnknownRegion
 
 from eligibility import intake_rules, projection
 from eligibility.domain import InvalidRequest, NoSuchCase, OutsideJurisdiction, deadline_entry
-from eligibility.policy import classify
+from eligibility.policy import Member, Request, classify
 from eligibility.schemas import CaseIn
 from eligibility.store import UnitOfWork, timeline_document, view_of
 
@@ -99,29 +99,34 @@ def check_jurisdiction(body: CaseIn, clerk: Principal, packs: RegionPacks) -> No
         raise OutsideJurisdiction(f"{clerk.sub} accepts requests for {clerk.org_unit}, not {body.org_unit}")
 
 
-async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitOfWork) -> None:
-    """CLS-*: classify each accepted request from its stored body and tell the chain; the
-    classification is the case's, with its reasons."""
+async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitOfWork, *, packs: RegionPacks) -> None:
+    """CLS-*: classify each accepted request from its stored body by its region's rules and tell
+    the chain; the classification is the case's, with its reasons. A region or value missing for
+    the day of acceptance parks the event with the reason (ops load the value and replay it)."""
     requests = await uow.cases.requests([e.case_id for e in events])
     classified = []
     for event in events:
         request = requests.get(event.case_id)
         if request is None:
             raise Poison(f"case.received for {event.case_id}, which this service never accepted")
-        classified.append(Envelope.new(classified_payload(event.data, CaseIn.model_validate(request),
-                                                          accepted_at=event.occurred_at),
-                                       case_id=event.case_id, region=event.region, source=SOURCE, cause=event))
+        try:
+            payload = classified_payload(event.data, CaseIn.model_validate(request), packs,
+                                         accepted_at=event.occurred_at, region=event.region)
+        except (UnknownRegion, MissingParameter) as exc:
+            raise Poison(f"cannot classify case {event.case_id}: {exc}") from exc
+        classified.append(Envelope.new(payload, case_id=event.case_id, region=event.region, source=SOURCE,
+                                       cause=event))
     uow.record(*classified)
     await fold(classified, uow)
 
 
-def classified_payload(received: CaseReceived, request: CaseIn, *,
-                       accepted_at: datetime | None = None) -> CaseClassified:
+def classified_payload(received: CaseReceived, request: CaseIn, packs: RegionPacks, *,
+                       accepted_at: datetime | None = None, region: str | None = None) -> CaseClassified:
     """What means-check and benefit-calc need of the case, and the applicant as the payee: no
     other member is named, no free text travels."""
     household, situation = request.household, request.situation
-    classification = classify([e.kind for e in situation.events], [e.category for e in situation.expenses],
-                              household.status, household.registered_in_region)
+    classification = classify(packs.get(region or request.region), classification_request(request),
+                              received.accepted_on)
     return CaseClassified(
         org_unit=received.org_unit, applies_for=received.applies_for,
         classification=Classification(**classification.as_dict()),
@@ -136,6 +141,18 @@ def classified_payload(received: CaseReceived, request: CaseIn, *,
                               incurred_to=e.incurred_to) for e in situation.expenses]),
         accepted_on=received.accepted_on, accepted_by=received.by, by=system(SOURCE), accepted_at=accepted_at,
     )
+
+
+def classification_request(request: CaseIn) -> Request:
+    household, situation = request.household, request.situation
+    return Request(
+        event_kinds=tuple(e.kind for e in situation.events), status=household.status,
+        registered_in_region=household.registered_in_region,
+        expense_categories=tuple(e.category for e in situation.expenses), applies_for=request.applies_for,
+        members=tuple(Member(m.birth_date, m.relation, m.disabled, m.seriously_ill, m.able_to_work)
+                      for m in household.members),
+        income_per_capita=household.monthly_income_per_capita, residence_permit=household.residence_permit,
+        employed=household.employed, employment_costs_per_capita=household.employment_costs_per_capita)
 
 
 async def fold(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:

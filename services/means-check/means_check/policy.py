@@ -1,13 +1,17 @@
-"""Which verification a classified case needs.
+"""Which verification a classified case needs, by the rules its region declares.
 
-ADV-SKIP (Fuxin 四, Chongqing 二(二), Anyang 二(六)21): emergency cases helped in advance skip
-the means check. CQ-EXP-ONLY (Chongqing 二(二); Fuxin 四): expenditure applicants who are
-dibao, tekun or registered poor have their necessary expenditure verified, not their income
-and property. Everyone else gets the full check (ANY-MEANS-SOURCES).
+ADV-SKIP (Fuxin 四, Chongqing 二(二), Anyang 二(六)21, Dongtou 三): emergency cases helped in
+advance skip the means check. CQ-EXP-ONLY (Chongqing 二(二); Fuxin 四): expenditure applicants
+who are dibao, tekun or registered poor have their necessary expenditure verified, not their
+income and property. Everyone else gets the full check (ANY-MEANS-SOURCES). A region that does
+not declare ADV-SKIP or CQ-EXP-ONLY (Linfen has no advance aid; only Chongqing and Fuxin
+narrow the check) gives those cases the full check.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from relief_shared.regions import RegionPack
 
 EXPENDITURE_ONLY_STATUSES = frozenset({"dibao", "tekun", "registered_poor"})
 
@@ -20,12 +24,13 @@ class Scope:
     reason: str
 
 
-def scope_for(classification_type: str, household_status: str) -> Scope:
-    if classification_type == "emergency":
+def scope_for(pack: RegionPack, classification_type: str, household_status: str) -> Scope:
+    if classification_type == "emergency" and pack.has_rule("ADV-SKIP"):
         return Scope("skipped", "none", ("ADV-SKIP",),
-                     "emergency case helped in advance: means check skipped (Fuxin 四)")
-    if classification_type == "expenditure" and household_status in EXPENDITURE_ONLY_STATUSES:
+                     f"emergency case helped in advance: means check skipped ({pack.rules['ADV-SKIP']})")
+    if classification_type == "expenditure" and household_status in EXPENDITURE_ONLY_STATUSES \
+            and pack.has_rule("CQ-EXP-ONLY"):
         return Scope("requested", "expenditure", ("CQ-EXP-ONLY",),
-                     f"{household_status} household: verify necessary expenditure only (Chongqing 二(二))")
+                     f"{household_status} household: verify necessary expenditure only ({pack.rules['CQ-EXP-ONLY']})")
     return Scope("requested", "full", ("ANY-MEANS-SOURCES",),
-                 "full household economic status verification (Anyang 二(六)22)")
+                 f"full household economic status verification ({pack.rules.get('ANY-MEANS-SOURCES', 'policy.md §5')})")

@@ -11,6 +11,7 @@ class RouteSummary(Payload):
     rules: list[str]
     skipped: list[str] = Field(description="stages the route skips, e.g. means_check under ADV-SKIP")
     sources: list[str]
+    pack_version: str = Field("", description="the region pack the route was made from: the case keeps it")
 
 
 @event("approval.requested", 1, publisher="approval",

@@ -40,6 +40,11 @@ class BenefitCalculated(Payload):
     trace: list[TraceStep]
     caps: list[CapApplied] = Field(default_factory=list)
     needs_deliberation: bool = Field(description="no formula gives an amount: case by case (FX-CASE)")
+    decision: str = Field("", description="which rule gave the amount, and why it won over the others")
+    pack_version: str = Field("", description="the region pack the amount was calculated with")
+    parameters: dict[str, Any] = Field(default_factory=dict,
+                                       description="every pack value the amount used, as it was then "
+                                                   "(value, valid_from, source, sample)")
     applicant: Person
     accepted_by: Actor = Field(description="the clerk who accepted the case: may not approve it (DT-SOD)")
     by: Actor

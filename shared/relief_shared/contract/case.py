@@ -37,6 +37,10 @@ class Classification(Payload):
     rules: list[str] = Field(description="rule IDs of policy.md that decided it")
     reasons: list[str] = Field(description="each rule's reason with its clause")
     route_out_to: list[str] = Field(default_factory=list, description="where a referral-only case goes")
+    flags: list[str] = Field(default_factory=list, description="what the approver must see, each with its rule "
+                                                               "(ANY-SINGLE, ANY-EXIT, the tekun definition)")
+    aid_class: Literal["A", "B", "C"] | None = Field(None, description="Chongqing's temporary-aid class "
+                                                                      "(CQ-CLASS-B: registered poor at B)")
 
 
 class HouseholdFacts(Payload):

@@ -57,7 +57,10 @@ EXAMPLES: dict[tuple[str, int], Payload] = {
         rules=["FX-EMG-TIER"],
         trace=[benefit.TraceStep(rule="FX-EMG-TIER", source="seed 000 三(一)", inputs={"severity": "severe"},
                                  result=FIVE_THOUSAND, note="ceiling for a severe emergency")],
-        needs_deliberation=False, applicant=APPLICANT, accepted_by=CLERK, by=system("benefit-calc")),
+        needs_deliberation=False, decision="FX-EMG-TIER: ceiling for a severe emergency", pack_version="2026.11.2",
+        parameters={"emergency_tier_ceilings": {"value": {"severe": "5000.00"}, "valid_from": "2020-12-08",
+                                                "source": "seed 000 三(一)", "sample": False}},
+        applicant=APPLICANT, accepted_by=CLERK, by=system("benefit-calc")),
     ("approval.requested", 1): approval.ApprovalRequested(
         task_id="5b0c7a3e-0000-4000-8000-000000000001", step="approve", role="approver", org_unit=ORG_UNIT,
         due=datetime(2026, 11, 26, 15, 59, 59, tzinfo=timezone.utc), amount_ceiling=FIVE_THOUSAND, route=_ROUTE,

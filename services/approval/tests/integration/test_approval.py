@@ -74,7 +74,7 @@ async def test_an_emergency_case_becomes_a_task_for_its_town_and_is_approved(dat
         assert requested.causation_id == event.id and requested.data.task_id == task["id"]
         assert requested.data.route.model_dump() == {"rules": ["FX-ADV", "ADV-SKIP"],
                                                      "skipped": ["means_check", "democratic_appraisal", "public_notice"],
-                                                     "sources": ["seed 000 四"]}
+                                                     "sources": ["seed 000 四"], "pack_version": "2026.11.2"}
         assert requested.data.by.model_dump() == {"id": "system:approval", "name": "approval"}
 
         body = {"step": "approve", "decision": "approve", "amount": "2800.00", "comment": "先行救助"}

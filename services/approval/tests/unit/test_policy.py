@@ -1,8 +1,11 @@
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+
+import pytest
 
 from approval import policy
 from relief_shared.calendar import SHANGHAI, WorkingCalendar
 from relief_shared.money import Money
+from relief_shared.regions import RegionPacks
 
 ADVANCE = {"step": "approve", "role": "approver", "skip": ["means_check", "democratic_appraisal", "public_notice"],
            "district_consent_before_payment": False, "time_limits": ["CQ-ADV", "CQ-EMG-3WD"]}
@@ -68,3 +71,46 @@ def test_a_late_utc_evening_counts_from_the_shanghai_day() -> None:
     assert WorkingCalendar.load().due_at(received, 3).date().isoformat() == "2026-10-10"
 
 
+
+
+# --- Routes per region, from the shipped packs ------------------------------------------------------------
+
+PACKS = RegionPacks.load()
+AS_OF = date(2026, 3, 16)
+
+
+def route_of(region: str, case_type: str, ceiling: str) -> policy.Route:
+    return policy.route_for(PACKS.get(region), case_type, Money.yuan(ceiling), AS_OF)
+
+
+@pytest.mark.parametrize("case_type, ceiling", [("expenditure", "5000.00"), ("expenditure", "80000.00"),
+                                                ("emergency", "5000.00")])
+def test_dongtou_street_approves_every_amount(case_type: str, ceiling: str) -> None:
+    route = route_of("wenzhou-dongtou", case_type, ceiling)
+    assert [(s.step, s.role) for s in route.steps] == [("approve", "approver")]
+    assert "DT-15D" in route.steps[0].time_limits
+
+
+@pytest.mark.parametrize("region, limit", [("linfen", "1000.00"), ("anyang", "2000.00"), ("chongqing-yubei", "2000.00")])
+def test_delegated_limit_at_the_town_above_it_the_district(region: str, limit: str) -> None:
+    at = route_of(region, "expenditure", limit)
+    above = route_of(region, "expenditure", str(Money.yuan(limit) + Money.yuan("0.01")))
+    assert [s.step for s in at.steps] == ["approve"] and at.rules == ("FX-ROUTE",)
+    assert [(s.step, s.role) for s in above.steps] == [("approve", "approver"), ("district_consent", "district")]
+    assert above.steps[1].only_above == Money.yuan(limit)
+
+
+def test_linfen_has_no_advance_aid_so_an_emergency_takes_the_delegated_route() -> None:
+    route = route_of("linfen", "emergency", "3000.00")
+    assert route.rules == ("FX-ROUTE",) and [s.step for s in route.steps] == ["approve", "district_consent"]
+    assert route.skipped == ()
+
+
+@pytest.mark.parametrize("region, rule, limits", [
+    ("chongqing-yubei", "CQ-ADV", ("CQ-ADV", "CQ-EMG-3WD")), ("anyang", "ANY-ADV", ()),
+    ("fuxin-haizhou", "FX-ADV", ()), ("wenzhou-dongtou", "DT-ADV", ("DT-ADV", "DT-15D")),
+])
+def test_advance_aid_by_the_regions_own_rule(region: str, rule: str, limits: tuple[str, ...]) -> None:
+    route = route_of(region, "emergency", "5000.00")
+    assert route.rules[:2] == (rule, "ADV-SKIP") and route.steps[0].time_limits == limits
+    assert route.pack_version == PACKS.get(region).pack_version

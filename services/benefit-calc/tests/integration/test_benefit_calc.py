@@ -113,7 +113,7 @@ async def test_regions_and_their_dated_parameters(service) -> None:  # noqa: ANN
     r = await client.get("/v1/regions/fuxin-haizhou/parameters", params={"as_of": "2025-03-15"}, headers=CLERK)
     assert r.status_code == 200, r.text
     body_ = r.json()
-    assert (body_["region"], body_["as_of"], body_["pack_version"]) == ("fuxin-haizhou", "2025-03-15", "2026.11.1")
+    assert (body_["region"], body_["as_of"], body_["pack_version"]) == ("fuxin-haizhou", "2025-03-15", "2026.11.2")
     dibao = body_["parameters"]["dibao_standard"]
     assert (dibao["value"], dibao["unit"], dibao["valid_from"], dibao["sample"]) == \
         ("760.00", "yuan/person/month", "2020-01-01", True)

@@ -15,12 +15,19 @@ def yuan(value: str) -> Money:
     return Money.yuan(value)
 
 
+SEED_000_RULES = ("FX-EMG-TIER", "FX-EXP-DIBAO", "FX-MED-DIBAO", "FX-MED-LOWINC", "FX-MED-OTHER", "FX-LOWINC", "FX-CASE")
+
+
 def pack(**parameters: object) -> RegionPack:
-    """A test pack: every parameter valid from 2020-01-01, S = 600.00 unless given."""
+    """A test pack with seed 000's rules (and LF-CAP when it has caps): every parameter valid
+    from 2020-01-01, S = 600.00 unless given."""
     values = {"dibao_standard": "600.00", **parameters}
-    raw = {name: {"rule": "TEST", "values": [{"value": v, "valid_from": date(2020, 1, 1), "source": f"test {name}"}]}
+    raw = {name: {"unit": "test", "rule": "FX-CASE",
+                  "values": [{"value": v, "valid_from": date(2020, 1, 1), "source": f"test {name}"}]}
            for name, v in values.items()}
-    return RegionPack.from_toml({"code": "test", "name": "test", "pack_version": "t", "parameters": raw})
+    rules = SEED_000_RULES + (("LF-CAP",) if "assistance_caps" in parameters else ())
+    return RegionPack.from_toml({"code": "test", "name": "test", "pack_version": "t",
+                                 "rules": {rule: f"test {rule}" for rule in rules}, "parameters": raw})
 
 
 def expense(category: str, amount: str, incurred_to: date | None = None) -> Expense:

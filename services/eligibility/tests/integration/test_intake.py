@@ -58,7 +58,10 @@ async def test_case_is_received_and_classified_with_a_timeline(client) -> None: 
         return doc
 
     doc = await eventually(classified, message="case classified")
-    assert doc["classification"]["type"] == "emergency" and doc["classification"]["rules"] == ["CLS-EMG"]
+    assert doc["classification"]["type"] == "emergency"
+    # 812.00 a person is not above 3 × Fuxin's 760.00: a low-income household by FX-LOWINC
+    assert doc["classification"]["rules"] == ["CLS-EMG", "FX-LOWINC"]
+    assert doc["classification"]["household_category"] == "low_income"
     assert [t["event"] for t in doc["timeline"]] == ["case.received", "case.classified"]
     assert doc["timeline"][0]["by"] == {"id": "clerk-7", "name": "李经办"}
 
