@@ -20,6 +20,7 @@ from relief_shared.regions import RegionPacks
 
 from eligibility import intake_rules, projection
 from eligibility.domain import InvalidRequest, NoSuchCase, OutsideJurisdiction, deadline_entry
+from eligibility.means_request import verification_needed
 from eligibility.policy import classify
 from eligibility.schemas import CaseIn
 from eligibility.store import UnitOfWork, timeline_document, view_of
@@ -103,15 +104,16 @@ async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitO
     """CLS-*: classify each accepted request from its stored body and tell the chain; the
     classification is the case's, with its reasons."""
     requests = await uow.cases.requests([e.case_id for e in events])
-    classified = []
+    classified, households = [], []
     for event in events:
         request = requests.get(event.case_id)
         if request is None:
             raise Poison(f"case.received for {event.case_id}, which this service never accepted")
-        classified.append(Envelope.new(classified_payload(event.data, CaseIn.model_validate(request),
-                                                          accepted_at=event.occurred_at),
+        body = CaseIn.model_validate(request)
+        classified.append(Envelope.new(classified_payload(event.data, body, accepted_at=event.occurred_at),
                                        case_id=event.case_id, region=event.region, source=SOURCE, cause=event))
-    uow.record(*classified)
+        households.append(verification_needed(classified[-1], body, SOURCE))
+    uow.record(*classified, *(h for h in households if h is not None))
     await fold(classified, uow)
 
 

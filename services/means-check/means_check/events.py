@@ -1,10 +1,14 @@
-"""means-check's event door: the declared consumer bound to its use case."""
-from relief_shared.contract.consumers import MEANS_CHECK_CLASSIFIED
+"""means-check's event door: the declared consumers bound to their use cases."""
+from functools import partial
+
+from relief_shared.contract.consumers import MEANS_CHECK_CLASSIFIED, MEANS_CHECK_HOUSEHOLD
 from relief_shared.inbox import Subscription
 from relief_shared.runtime import Runtime
 
 from means_check import service
 
 
-def subscriptions(_: Runtime) -> list[Subscription]:
-    return [Subscription(MEANS_CHECK_CLASSIFIED, service.on_case_classified)]
+def subscriptions(runtime: Runtime) -> list[Subscription]:
+    policy = dict(packs=runtime.packs, calendar=runtime.calendar)
+    return [Subscription(MEANS_CHECK_CLASSIFIED, partial(service.on_case_classified, **policy)),
+            Subscription(MEANS_CHECK_HOUSEHOLD, partial(service.on_verification_needed, **policy))]

@@ -3,7 +3,8 @@
 ADV-SKIP (Fuxin 四, Chongqing 二(二), Anyang 二(六)21): emergency cases helped in advance skip
 the means check. CQ-EXP-ONLY (Chongqing 二(二); Fuxin 四): expenditure applicants who are
 dibao, tekun or registered poor have their necessary expenditure verified, not their income
-and property. Everyone else gets the full check (ANY-MEANS-SOURCES).
+and property. A referral-only case (CLS-ROUTE-OUT) is not assistance and is never checked.
+Everyone else gets the full check (ANY-MEANS-SOURCES).
 """
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ class Scope:
 
 
 def scope_for(classification_type: str, household_status: str) -> Scope:
+    if classification_type == "referral_only":
+        return Scope("skipped", "none", ("CLS-ROUTE-OUT",),
+                     "referral-only case: routed to another programme, no means check (Fuxin 二)")
     if classification_type == "emergency":
         return Scope("skipped", "none", ("ADV-SKIP",),
                      "emergency case helped in advance: means check skipped (Fuxin 四)")

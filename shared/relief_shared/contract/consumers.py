@@ -21,6 +21,10 @@ ELIGIBILITY_CASE_VIEW = consumer(
 MEANS_CHECK_CLASSIFIED = consumer(
     "means-check-classified", service="means-check", events=[("case.classified", 1)],
     purpose="records whether the case needs a means check and of what scope (ADV-SKIP, CQ-EXP-ONLY)")
+MEANS_CHECK_HOUSEHOLD = consumer(
+    "means-check-household", service="means-check", events=[("case.verification_needed", 1)],
+    purpose="starts the household's verification with the members and consent eligibility recorded at intake "
+            "(the only reader of the members' ID numbers)")
 BENEFIT_CALC_CLASSIFIED = consumer(
     "benefit-calc-classified", service="benefit-calc", events=[("case.classified", 1)],
     purpose="calculates the amount of an emergency or expenditure case")
