@@ -9,6 +9,6 @@ from means_check import service
 
 
 def subscriptions(runtime: Runtime) -> list[Subscription]:
-    policy = dict(packs=runtime.packs, calendar=runtime.calendar)
-    return [Subscription(MEANS_CHECK_CLASSIFIED, partial(service.on_case_classified, **policy)),
-            Subscription(MEANS_CHECK_HOUSEHOLD, partial(service.on_verification_needed, **policy))]
+    household = partial(service.on_verification_needed, packs=runtime.packs, calendar=runtime.calendar)
+    return [Subscription(MEANS_CHECK_CLASSIFIED, service.on_case_classified),
+            Subscription(MEANS_CHECK_HOUSEHOLD, household)]

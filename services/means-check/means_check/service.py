@@ -30,8 +30,7 @@ SOURCE = "means-check"
 SIGNAL = "verifications"
 
 
-async def on_case_classified(event: Envelope[CaseClassified], uow: UnitOfWork, *, packs: RegionPacks,
-                             calendar: WorkingCalendar) -> None:
+async def on_case_classified(event: Envelope[CaseClassified], uow: UnitOfWork) -> None:
     """Record what verification the case needs. Skips (ADV-SKIP, a referral) end here; an
     expenditure-only case (CQ-EXP-ONLY) is verified at once from its declared expenditure, with
     no department query; the full check starts when eligibility hands over the household."""

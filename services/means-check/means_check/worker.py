@@ -13,6 +13,7 @@ import logging
 
 from means_check import progress
 from means_check.domain import PURPOSE, Call, Outcome
+from means_check.privacy import mask, mask_text
 from means_check.resilience import Breaker
 from means_check.service import SIGNAL
 from means_check.sources.base import Pending, Source, SourceError, SourceQuery
@@ -51,8 +52,9 @@ class Worker:
         now, db, s = self.runtime.clock.now(), self.runtime.db, self.settings
         if self.outcomes:
             taken, self.outcomes = self.outcomes, []
-            await progress.record(taken, db.uow(), self.runtime.packs, now=now, schedule=tuple(s.retry_seconds),
-                                  max_attempts=s.max_attempts, key=self.key)
+            finished = await progress.record(taken, db.uow(), self.runtime.packs, now=now,
+                                             schedule=tuple(s.retry_seconds), max_attempts=s.max_attempts, key=self.key)
+            log.info("%s answer(s) written, %s verification(s) finished", len(taken), finished)
         room = s.max_in_flight - len(self.in_flight)
         if room > 0:
             calls = await progress.claim(db.uow(), now=now, lease_seconds=s.lease_seconds, batch=min(room, s.batch),
@@ -66,7 +68,8 @@ class Worker:
         loop_now = asyncio.get_running_loop().time()
         if loop_now - self._last_sweep >= s.sweep_seconds:
             self._last_sweep = loop_now
-            await progress.decide_overdue(db.uow, self.runtime.packs, now=now)
+            if forced := await progress.decide_overdue(db.uow, self.runtime.packs, now=now):
+                log.warning("%s verification(s) closed at their deadline on partial data", forced)
             await progress.forget_expired(db.uow(), now=now, retention_days=s.retention_days)
 
     async def _pause(self) -> None:
@@ -102,6 +105,9 @@ class Worker:
         else:
             breaker.succeeded()
             outcome = Outcome(call, answer=answer)
+        if outcome.error:
+            log.warning("source %s, member %s, case %s: %s", call.source, mask(call.id_number), call.case_id,
+                        mask_text(outcome.error))
         self.outcomes.append(outcome)
         if len(self.outcomes) == 1:
             self.wake.set()

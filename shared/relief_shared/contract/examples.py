@@ -92,7 +92,7 @@ EXAMPLES: dict[tuple[str, int], Payload] = {
     ("case.verification_needed", 1): household.CaseVerificationNeeded(
         org_unit=ORG_UNIT, applies_for="dibao", classification_type="expenditure", household_status="none",
         members=[household.HouseholdMember(id_number=APPLICANT.id_number, relation="self"),
-                 household.HouseholdMember(id_number="210902198203051233", relation="spouse")],
+                 household.HouseholdMember(id_number="210902198203051236", relation="spouse")],
         consent=household.MeansConsent(means_check=True, signed_on=DAY), accepted_at=AT, requested_by=CLERK,
         by=system("eligibility")),
     ("means.verified", 1): means.MeansVerified(
