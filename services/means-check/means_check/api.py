@@ -67,7 +67,7 @@ class SourceHealth(BaseModel):
     calls: int
     errors: int
     last_error: str
-    outstanding: int = Field(description="requests not yet answered")
+    in_flight: int = Field(description="calls out to it from this process now")
 
 
 class AccessRow(BaseModel):

@@ -66,30 +66,31 @@ async def record(outcomes: list[Outcome], uow: UnitOfWork, packs: RegionPacks, *
     """Write back what the calls brought, and finish each verification whose last answer this
     was. Returns how many verifications finished."""
     async with uow:
-        touched, entries = set(), []
+        written, entries, found = [], [], []
         for o in outcomes:
             call = o.call
+            row = {"id": call.request_id, "claim": call.claim, "attempts": call.attempts + 1, "reference": None,
+                   "settled_at": None, "error": None, "ticket": call.ticket, "next_at": None}
             if o.answer is not None:
-                values = {"status": "answered" if o.answer.found else "not_found", "reference": o.answer.reference,
-                          "settled_at": now, "attempts": call.attempts + 1, "error": None, "ticket": None}
+                row.update(status="answered" if o.answer.found else "not_found", reference=o.answer.reference,
+                           settled_at=now, ticket=None)
                 action, summary = ("answered" if o.answer.found else "not_found"), o.answer.summary()
+                found.append(o)
             elif o.pending is not None:
-                values = {"status": "waiting", "ticket": o.pending.ticket, "next_at": o.pending.ready_at,
-                          "attempts": call.attempts + 1}
+                row.update(status="waiting", ticket=o.pending.ticket, next_at=o.pending.ready_at)
                 action, summary = "pending", f"answer promised for {o.pending.ready_at.date().isoformat()}"
             else:
-                attempts = call.attempts + 1
-                gave_up = attempts >= max_attempts
-                values = {"attempts": attempts, "error": mask_text(o.error or "")[:300],
-                          "status": "failed" if gave_up else ("waiting" if call.ticket else "pending"),
-                          "settled_at": now if gave_up else None,
-                          "next_at": None if gave_up else now + timedelta(seconds=backoff(attempts, schedule))}
+                gave_up = row["attempts"] >= max_attempts
+                row.update(status="failed" if gave_up else ("waiting" if call.ticket else "pending"),
+                           error=mask_text(o.error or "")[:300], settled_at=now if gave_up else None,
+                           next_at=None if gave_up else now + timedelta(seconds=backoff(row["attempts"], schedule)))
                 action, summary = "failed", f"{o.error} ({'gave up' if gave_up else 'will retry'})"
-            if await uow.requests.settle(call.request_id, call.claim, values):
-                touched.add(call.verification_id)
-                if o.answer is not None and o.answer.found:
-                    await uow.figures.add([_figure(call, o.answer.reference, item) for item in o.answer.items])
+            written.append(row)
             entries.append(_entry(call, action, summary, now, key))
+        settled = await uow.requests.settle_many(written)
+        touched = {o.call.verification_id for o in outcomes if o.call.request_id in settled}
+        await uow.figures.add([_figure(o.call, o.answer.reference, item) for o in found  # type: ignore[union-attr]
+                               if o.call.request_id in settled for item in o.answer.items])  # type: ignore[union-attr]
         await uow.access_log.append(entries)
         open_ = await uow.requests.unsettled(touched)
         finished = 0

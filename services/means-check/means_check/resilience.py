@@ -25,6 +25,7 @@ class Breaker:
     errors: int = 0
     last_error: str = ""
     last_ok: float | None = None
+    in_flight: int = 0
     _clock: object = field(default=time.monotonic, repr=False)
 
     @property

@@ -17,7 +17,7 @@ class VerificationSettings(BaseModel):
     breaker_threshold: int = 5  # failures in a row that open a source's breaker
     breaker_cool_off_seconds: float = 30.0
     max_in_flight: int = 2000  # calls out at once, over all sources
-    batch: int = 500  # requests claimed in one transaction
+    batch: int = 100  # requests claimed, or answers written, in one transaction
     lease_seconds: float = 120.0  # a claimed call not written back by then is claimed again
     flush_seconds: float = 0.05  # answers are written together, at most this late
     poll_seconds: float = 1.0

@@ -120,6 +120,20 @@ class Requests:
                                        .values(claim=None, lease_until=None, **values))
         return done.rowcount == 1
 
+    async def settle_many(self, outcomes: list[dict[str, Any]]) -> set[int]:
+        """Write many calls' outcomes (each a full set of OUTCOME_COLUMNS with `id` and `claim`),
+        skipping requests taken from this caller meanwhile; returns the ids written."""
+        t = self.t
+        if not outcomes:
+            return set()
+        held = set(await self.conn.scalars(select(t.c.id).where(
+            t.c.id.in_([o["id"] for o in outcomes]), t.c.status == "in_flight",
+            t.c.claim.in_({o["claim"] for o in outcomes}))))
+        mine = [{f"b_{k}": v for k, v in o.items()} for o in outcomes if o["id"] in held]
+        if mine:
+            await self.conn.execute(_settle(t), mine)
+        return {o["id"] for o in outcomes if o["id"] in held}
+
     async def of(self, verification_id: str) -> list[dict[str, Any]]:
         rows = await self.conn.execute(select(self.t).where(self.t.c.verification_id == verification_id)
                                        .order_by(self.t.c.source, self.t.c.position))
@@ -138,16 +152,17 @@ class Requests:
                                 .values(status="abandoned", settled_at=at, next_at=None, claim=None,
                                         lease_until=None))
 
-    async def outstanding(self) -> dict[str, int]:
-        """Requests not yet answered, per source (the sources' health page)."""
-        t = self.t
-        rows = await self.conn.execute(select(t.c.source, func.count()).where(t.c.status.not_in(SETTLED))
-                                       .group_by(t.c.source))
-        return {source: n for source, n in rows}
-
     async def forget(self, verification_ids: list[str]) -> None:
         await self.conn.execute(update(self.t).where(self.t.c.verification_id.in_(verification_ids))
                                 .values(ticket=None))
+
+
+OUTCOME_COLUMNS = ("status", "reference", "settled_at", "attempts", "error", "ticket", "next_at")
+
+
+def _settle(t: Table) -> Any:
+    return (update(t).where(t.c.id == bindparam("b_id"), t.c.claim == bindparam("b_claim"))
+            .values(claim=None, lease_until=None, **{c: bindparam(f"b_{c}") for c in OUTCOME_COLUMNS}))
 
 
 class Figures:

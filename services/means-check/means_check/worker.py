@@ -50,21 +50,23 @@ class Worker:
 
     async def round(self) -> None:
         now, db, s = self.runtime.clock.now(), self.runtime.db, self.settings
-        if self.outcomes:
-            taken, self.outcomes = self.outcomes, []
+        waiting, self.outcomes = self.outcomes, []
+        while waiting:  # in chunks: SQLite runs in the loop's thread, and HTTP must not wait long
+            taken, waiting = waiting[:s.batch], waiting[s.batch:]
             finished = await progress.record(taken, db.uow(), self.runtime.packs, now=now,
                                              schedule=tuple(s.retry_seconds), max_attempts=s.max_attempts, key=self.key)
             log.info("%s answer(s) written, %s verification(s) finished", len(taken), finished)
-        room = s.max_in_flight - len(self.in_flight)
-        if room > 0:
+            await asyncio.sleep(0)
+        while (room := s.max_in_flight - len(self.in_flight)) > 0:  # fill up, a short transaction at a time
             calls = await progress.claim(db.uow(), now=now, lease_seconds=s.lease_seconds, batch=min(room, s.batch),
                                          breakers=self.breakers, key=self.key)
             for call in calls:
                 task = asyncio.create_task(self._call(call))
                 self.in_flight.add(task)
                 task.add_done_callback(self.in_flight.discard)
-            if len(calls) == min(room, s.batch):
-                self.wake.set()  # more may be due: claim again without waiting
+            if len(calls) < min(room, s.batch):
+                break
+            await asyncio.sleep(0)
         loop_now = asyncio.get_running_loop().time()
         if loop_now - self._last_sweep >= s.sweep_seconds:
             self._last_sweep = loop_now
@@ -86,6 +88,7 @@ class Worker:
     async def _call(self, call: Call) -> None:
         source, breaker = self.sources[call.source], self.breakers[call.source]
         query = SourceQuery(call.source, call.id_number, PURPOSE, f"{call.verification_id[:8]}-{call.request_id}")
+        breaker.in_flight += 1
         try:
             work = source.collect(call.ticket, query) if call.ticket else source.query(query)
             answer = await asyncio.wait_for(work, self.settings.timeout_seconds)
@@ -105,6 +108,8 @@ class Worker:
         else:
             breaker.succeeded()
             outcome = Outcome(call, answer=answer)
+        finally:
+            breaker.in_flight -= 1
         if outcome.error:
             log.warning("source %s, member %s, case %s: %s", call.source, mask(call.id_number), call.case_id,
                         mask_text(outcome.error))
