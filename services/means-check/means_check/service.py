@@ -156,11 +156,11 @@ async def _open_deadlines(cmd: StartVerification, uow: UnitOfWork, packs: Region
                                           calendar=calendar, correlation_id=cmd.correlation_id)
         if opened is not None:
             uow.record(durable.envelope("opened", opened, service=SOURCE))
-            due = opened.due if due is None else min(due, opened.due)
-        else:  # a second verification of the case runs within the case's one limit
+            running = [opened]
+        else:  # a later verification of the same case runs within the case's one limit
             running = [d for d in await uow.deadlines.of_case(cmd.case_id)
                        if d.limit_id == limit.id and d.closed_at is None]
-            due = min([d.due for d in running] + ([due] if due else []), default=due)
+        due = min([d.due for d in running] + ([due] if due else []), default=None)
     return due
 
 

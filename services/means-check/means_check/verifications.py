@@ -89,10 +89,12 @@ class Requests:
         """Take the requests due at `now` (and in-flight ones whose lease ran out: their caller
         died) for this process; only rows this statement changed come back."""
         t = self.t
-        due = select(t.c.id).where(t.c.status.in_(CALLABLE), t.c.next_at <= bindparam("b_now"))
+        # one status at a time, so each walks the (status, next_at) index in order instead of sorting
+        due = [select(t.c.id).where(t.c.status == status, t.c.next_at <= bindparam("b_now")).order_by(t.c.next_at)
+               for status in CALLABLE]
         stale = select(t.c.id).where(t.c.status == "in_flight", t.c.lease_until < bindparam("b_real"))
         taken: list[dict[str, Any]] = []
-        for candidates in (due.order_by(t.c.next_at), stale):
+        for candidates in (*due, stale):
             subquery = candidates.limit(batch - len(taken))
             if self.conn.dialect.name == "postgresql":
                 subquery = subquery.with_for_update(skip_locked=True)
