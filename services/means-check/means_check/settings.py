@@ -16,8 +16,8 @@ class VerificationSettings(BaseModel):
     max_attempts: int = 8  # then the source's answer for that member is missing
     breaker_threshold: int = 5  # failures in a row that open a source's breaker
     breaker_cool_off_seconds: float = 30.0
-    max_in_flight: int = 2000  # calls out at once, over all sources
-    batch: int = 100  # requests claimed, or answers written, in one transaction
+    max_in_flight: int = 1000  # calls out (or answers waiting to be written) at once, over all sources
+    batch: int = 50  # requests claimed, or answers written, in one short transaction
     lease_seconds: float = 120.0  # a claimed call not written back by then is claimed again
     flush_seconds: float = 0.05  # answers are written together, at most this late
     poll_seconds: float = 1.0

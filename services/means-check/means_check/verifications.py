@@ -2,6 +2,7 @@
 that came back."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -88,20 +89,10 @@ class Requests:
                     batch: int) -> list[dict[str, Any]]:
         """Take the requests due at `now` (and in-flight ones whose lease ran out: their caller
         died) for this process; only rows this statement changed come back."""
-        t = self.t
-        # one status at a time, so each walks the (status, next_at) index in order instead of sorting
-        due = [select(t.c.id).where(t.c.status == status, t.c.next_at <= bindparam("b_now")).order_by(t.c.next_at)
-               for status in CALLABLE]
-        stale = select(t.c.id).where(t.c.status == "in_flight", t.c.lease_until < bindparam("b_real"))
         taken: list[dict[str, Any]] = []
-        for candidates in (*due, stale):
-            subquery = candidates.limit(batch - len(taken))
-            if self.conn.dialect.name == "postgresql":
-                subquery = subquery.with_for_update(skip_locked=True)
-            rows = await self.conn.execute(
-                update(t).where(t.c.id.in_(subquery.scalar_subquery()))
-                .values(status="in_flight", lease_until=lease_until, claim=claim).returning(*t.c),
-                {"b_now": now, "b_real": real_now})
+        for statement in _claims(self.t, self.conn.dialect.name):
+            rows = await self.conn.execute(statement, {"b_now": now, "b_real": real_now, "b_batch": batch - len(taken),
+                                                       "b_lease": lease_until, "b_claim": claim})
             taken += [dict(r) for r in rows.mappings()]
             if len(taken) >= batch:
                 break
@@ -159,9 +150,29 @@ class Requests:
                                 .values(ticket=None))
 
 
+@functools.cache
+def _claims(t: Table, dialect: str) -> tuple[Any, ...]:
+    """Due pending rows, due waiting rows (one status at a time, so each walks the (status,
+    next_at) index in order instead of sorting), then in-flight rows whose lease ran out. Built
+    once: building a statement costs more than running it."""
+    due = [select(t.c.id).where(t.c.status == status, t.c.next_at <= bindparam("b_now")).order_by(t.c.next_at)
+           for status in CALLABLE]
+    stale = select(t.c.id).where(t.c.status == "in_flight", t.c.lease_until < bindparam("b_real"))
+    statements = []
+    for candidates in (*due, stale):
+        subquery = candidates.limit(bindparam("b_batch"))
+        if dialect == "postgresql":
+            subquery = subquery.with_for_update(skip_locked=True)
+        statements.append(update(t).where(t.c.id.in_(subquery.scalar_subquery()))
+                          .values(status="in_flight", lease_until=bindparam("b_lease"), claim=bindparam("b_claim"))
+                          .returning(*t.c))
+    return tuple(statements)
+
+
 OUTCOME_COLUMNS = ("status", "reference", "settled_at", "attempts", "error", "ticket", "next_at")
 
 
+@functools.cache
 def _settle(t: Table) -> Any:
     return (update(t).where(t.c.id == bindparam("b_id"), t.c.claim == bindparam("b_claim"))
             .values(claim=None, lease_until=None, **{c: bindparam(f"b_{c}") for c in OUTCOME_COLUMNS}))

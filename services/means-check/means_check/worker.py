@@ -57,7 +57,9 @@ class Worker:
                                              schedule=tuple(s.retry_seconds), max_attempts=s.max_attempts, key=self.key)
             log.info("%s answer(s) written, %s verification(s) finished", len(taken), finished)
             await asyncio.sleep(0)
-        while (room := s.max_in_flight - len(self.in_flight)) > 0:  # fill up, a short transaction at a time
+        # fill up, a short transaction at a time; answers not yet written count as in flight, so a
+        # backlog of writing slows the claiming instead of outliving the claims' leases
+        while (room := s.max_in_flight - len(self.in_flight) - len(self.outcomes)) > 0:
             calls = await progress.claim(db.uow(), now=now, lease_seconds=s.lease_seconds, batch=min(room, s.batch),
                                          breakers=self.breakers, key=self.key)
             for call in calls:
