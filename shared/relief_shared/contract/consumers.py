@@ -42,6 +42,10 @@ APPROVAL_ESCALATIONS = consumer(
     "approval-escalations", service="approval", events=[("deadline.breached", 1), ("deadline.closed", 1)],
     purpose="raises a district task for each breached deadline (town → district) and closes it once the "
             "late step happens")
+APPROVAL_MEANS_VERIFIED = consumer(
+    "approval-means-verified", service="approval", events=[("means.verified", 1)],
+    purpose="extends the case's decision period (DT-20D) when its verification took over 15 days (DT-MEANS-15D), "
+            "never beyond the limit's extension")
 APPROVAL_DEADLINE_STOPS = consumer(
     "approval-deadline-stops", service="approval", events=[("payment.paid", 1)],
     purpose="closes the approval-owned limits that a payment satisfies (CQ-EMG-3WD, DT-ADV)")
