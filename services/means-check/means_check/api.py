@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from relief_shared.auth import STAFF_ROLES, Principal, require
+from relief_shared.contract.means import MeansVerified, VerifiedFigure
 from relief_shared.idempotency import IdempotentRequest
 from relief_shared.problems import DomainProblems, Forbidden, NotFound, Unprocessable
 from relief_shared.runtime import Runtime, RuntimeDep
@@ -57,6 +58,50 @@ class VerificationAccepted(BaseModel):
     verification_id: str
     status: str
     links: dict[str, str]
+
+
+class MemberOut(BaseModel):
+    member: str = Field(description="masked ID number")
+    relation: str
+
+
+class ConsentOut(BaseModel):
+    signed_on: date | None
+    scope: list[str]
+
+
+class RequestedBy(BaseModel):
+    id: str
+    name: str
+
+
+class RequestOut(BaseModel):
+    source: str
+    member: str
+    status: str = Field(description="pending | in_flight | waiting | answered | not_found | failed | not_asked | "
+                                    "abandoned")
+    attempts: int
+    reference: str | None
+    error: str | None
+
+
+class VerificationOut(BaseModel):
+    verification_id: str
+    case_id: str
+    region: str
+    status: str = Field(description="verifying | completed | partial | consent_missing")
+    scope: str
+    sources: list[str]
+    members: list[MemberOut]
+    consent: ConsentOut
+    requested_by: RequestedBy
+    started_at: str
+    deadline_at: str | None
+    finished_at: str | None
+    purged_at: str | None = Field(description="when the results and ID numbers were deleted (retention)")
+    requests: list[RequestOut]
+    figures: list[VerifiedFigure] = Field(description="what has come in so far, each with its source and reference")
+    result: MeansVerified | None = Field(description="once finished: the payload of its means.verified event")
 
 
 class SourceHealth(BaseModel):
@@ -125,7 +170,7 @@ async def request_verification(body: VerificationIn, principal: Requester, runti
     return JSONResponse(reply.body, status_code=reply.status)
 
 
-@router.get("/verifications/{verification_id}", response_model=dict[str, Any])
+@router.get("/verifications/{verification_id}", response_model=VerificationOut)
 async def get_verification(verification_id: Annotated[str, Path(max_length=64)], runtime: RuntimeDep,
                            principal: Staff) -> dict[str, Any]:
     """Progress per source and member, the figures in so far (each with its source and reference),

@@ -14,7 +14,7 @@ from relief_shared.calendar import SHANGHAI, WorkingCalendar
 from relief_shared.contract import Envelope, system
 from relief_shared.contract.case import CaseClassified
 from relief_shared.contract.household import CaseVerificationNeeded
-from relief_shared.contract.means import MeansRequested, MeansSkipped, MeansVerified
+from relief_shared.contract.means import MeansRequested, MeansSkipped
 from relief_shared.idempotency import Reply
 from relief_shared.regions import RegionPacks
 
@@ -124,12 +124,8 @@ async def start(cmd: StartVerification, uow: UnitOfWork, packs: RegionPacks, cal
                             "masked": mask(m.id_number), "relation": m.relation, "adult": adults[i]}
                            for i, m in enumerate(cmd.members)])
     if consented:
-        await uow.requests.add([
-            {"verification_id": verification_id, "source": code, "position": i, "attempts": 0,
-             "status": "not_asked" if BY_CODE[code].adults_only and not adults[i] else "pending",
-             "next_at": now, "settled_at": None if not BY_CODE[code].adults_only or adults[i] else now,
-             "error": None if not BY_CODE[code].adults_only or adults[i] else f"not asked: under {ADULT_AGE}"}
-            for code in cmd.sources for i in range(len(cmd.members))])
+        await uow.requests.add([_request_row(verification_id, code, i, adults[i], now)
+                                for code in cmd.sources for i in range(len(cmd.members))])
     deadline_at = await _open_deadlines(cmd, uow, packs, calendar, now) if consented else None
     await uow.verifications.add({
         "id": verification_id, "case_id": cmd.case_id, "region": cmd.region, "org_unit": cmd.org_unit,
@@ -142,6 +138,13 @@ async def start(cmd: StartVerification, uow: UnitOfWork, packs: RegionPacks, cal
     if consented:
         uow.signal_after_commit(SIGNAL)
     return verification_id
+
+
+def _request_row(verification_id: str, code: str, position: int, adult: bool, now: datetime) -> dict[str, Any]:
+    asked = adult or not BY_CODE[code].adults_only
+    return {"verification_id": verification_id, "source": code, "position": position, "attempts": 0,
+            "status": "pending" if asked else "not_asked", "next_at": now, "settled_at": None if asked else now,
+            "error": None if asked else f"not asked: under {ADULT_AGE}"}
 
 
 async def _open_deadlines(cmd: StartVerification, uow: UnitOfWork, packs: RegionPacks, calendar: WorkingCalendar,
