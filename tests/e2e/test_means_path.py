@@ -61,3 +61,10 @@ async def test_an_expenditure_household_is_verified_and_an_emergency_asks_nothin
         asked = [row for row in log if row["action"] == "asked"]
         assert len(asked) == await calls() - before  # every call for this case, and none for the fire
         assert (await client.get(f"{means}/v1/access-log", params={"case_id": fire_id}, headers=AUDITOR)).json() == []
+
+        async def on_the_timeline() -> dict | None:
+            doc = (await client.get(f"{stack.url('eligibility')}/v1/cases/{case_id}", headers=CLERK)).json()
+            return next((t for t in doc["timeline"] if t["event"] == "means.verified"), None)
+
+        entry = await eventually(on_the_timeline, timeout=30, message="means.verified on the case's timeline")
+        assert entry["summary"].startswith("means verified (complete), income ")

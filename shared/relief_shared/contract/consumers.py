@@ -15,8 +15,8 @@ ELIGIBILITY_INTAKE = consumer(
     purpose="classifies each accepted request (CLS-EMG, CLS-EXP, CLS-ROUTE-OUT) into case.classified")
 ELIGIBILITY_CASE_VIEW = consumer(
     "eligibility-case-view", service="eligibility",
-    events=[("means.skipped", 1), ("means.requested", 1), ("benefit.calculated", 1), ("approval.requested", 1),
-            ("case.approved", 1), ("case.rejected", 1), *PAYMENT_EVENTS],
+    events=[("means.skipped", 1), ("means.requested", 1), ("means.verified", 1), ("benefit.calculated", 1),
+            ("approval.requested", 1), ("case.approved", 1), ("case.rejected", 1), *PAYMENT_EVENTS],
     purpose="folds every other service's event into the case view and its timeline")
 MEANS_CHECK_CLASSIFIED = consumer(
     "means-check-classified", service="means-check", events=[("case.classified", 1)],
