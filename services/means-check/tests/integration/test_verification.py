@@ -143,3 +143,24 @@ async def test_a_source_answering_after_a_restart_completes_the_verification(dat
         homes = [f for f in v["result"]["figures"] if f["category"] == "real_estate"]
         assert len(homes) == 2 and all(f["reference"].startswith("REAL-") for f in homes)
         assert mc.simulators.queries("real_estate") >= 1  # the new process collected the answer
+
+
+async def test_hanging_departments_hold_neither_the_write_lock_nor_the_door(database_url, nats_server) -> None:  # noqa: ANN001
+    """Every department hangs: while the calls are out, the service still writes (a new
+    verification needs the database's write lock) and answers at once."""
+    from means_check.sources.catalog import CODES
+
+    async with means_check(database_url, nats_server.url, faults={code: "timeout" for code in CODES},
+                           timeout_seconds=30) as mc:
+        await mc.start(members("three-sources"), case_id="TA-hang-1")
+
+        async def all_out() -> bool:
+            sources = (await mc.client.get("/v1/sources", headers=token("clerk"))).json()
+            return sum(s["in_flight"] for s in sources) >= 20
+
+        await eventually(all_out, message="the calls are out and hanging")
+        t = asyncio.get_running_loop().time()
+        await mc.start(members("large-deposit"), case_id="TA-hang-2")  # a write transaction
+        assert (await mc.client.get("/v1/sources", headers=token("clerk"))).status_code == 200
+        assert asyncio.get_running_loop().time() - t < 2.0
+        assert mc.app.state.runtime.db._write_lock is None or not mc.app.state.runtime.db._write_lock.locked()
