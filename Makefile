@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := -e 'shared[test]' -e services/eligibility -e services/benefit-calc -e services/approval \
             -e services/means-check -e services/disbursement
 
-.PHONY: install run test demo bench bench-deadlines bench-recalculate chaos contract clean
+.PHONY: install run test demo bench bench-deadlines bench-means bench-recalculate chaos contract clean
 
 $(STAMP): constraints.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "relief needs Python 3.11+, found " + sys.version.split()[0]'
@@ -36,6 +36,9 @@ bench: install
 
 bench-deadlines: install  ## 100,000 open deadlines, 10,000 made due by one clock advance; idle CPU
 	$(BIN)/python bench/deadlines.py $(BENCH_ARGS)
+
+bench-means: install  ## 10,000 verifications against the department simulators at 50-500 ms a call
+	$(BIN)/python bench/means.py $(BENCH_ARGS)
 
 bench-recalculate: install  ## 1,000,000 households on columns, the command on a 1,000,000-line file, POST /v1/calculations at concurrency 8
 	cd bench && ../$(BIN)/python recalculation.py $(BENCH_ARGS)

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 from benefit_calc import recalculate
-from benefit_calc.columns import ABILITIES, SEVERITIES, STATUSES, TYPES, UNKNOWN, Households, calculate_all
+from benefit_calc.columns import SEVERITIES, STATUSES, TYPES, UNKNOWN, Households, calculate_all
 from benefit_calc.policy import calculate
 from relief_shared.embedded import free_port, wait_for_port
 from relief_shared.migrate import upgrade

@@ -2,7 +2,8 @@
 from functools import partial
 
 from approval import service
-from relief_shared.contract.consumers import APPROVAL_CALCULATED, APPROVAL_DEADLINE_STOPS, APPROVAL_ESCALATIONS
+from relief_shared.contract.consumers import (APPROVAL_CALCULATED, APPROVAL_DEADLINE_STOPS, APPROVAL_ESCALATIONS,
+                                             APPROVAL_MEANS_VERIFIED)
 from relief_shared.inbox import Subscription
 from relief_shared.runtime import Runtime
 
@@ -11,4 +12,6 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
     handler = partial(service.on_benefit_calculated, packs=runtime.packs, calendar=runtime.calendar)
     return [Subscription(APPROVAL_CALCULATED, handler),
             Subscription(APPROVAL_DEADLINE_STOPS, partial(service.on_payment_paid, packs=runtime.packs)),
-            Subscription(APPROVAL_ESCALATIONS, service.on_deadline)]
+            Subscription(APPROVAL_ESCALATIONS, service.on_deadline),
+            Subscription(APPROVAL_MEANS_VERIFIED, partial(service.on_means_verified, packs=runtime.packs,
+                                                          calendar=runtime.calendar))]

@@ -17,6 +17,7 @@ from relief_shared.calendar import WorkingCalendar
 from relief_shared.contract import Envelope, system
 from relief_shared.contract.benefit import BenefitCalculated
 from relief_shared.contract.deadline import DeadlineBreached, DeadlineClosed
+from relief_shared.contract.means import MeansVerified
 from relief_shared.contract.payment import PaymentPaid
 from relief_shared.deadlines import Deadline
 from relief_shared.idempotency import IdempotentRequest, Reply
@@ -81,6 +82,21 @@ async def on_payment_paid(event: Envelope[PaymentPaid], uow: UnitOfWork, *, pack
         return  # the region has no such limit: nothing can be open
     closed = await uow.deadlines.close(event.case_id, stopped_by="payment.paid", at=event.occurred_at)
     uow.record(*(deadlines.envelope("closed", d, service=SOURCE, cause=event) for d in closed))
+
+
+async def on_means_verified(event: Envelope[MeansVerified], uow: UnitOfWork, *, packs: RegionPacks,
+                            calendar: WorkingCalendar) -> None:
+    """DT-MEANS-15D: a verification that took over 15 days extends the case's decision period
+    (DT-20D) on its durable row, to the limit's extension and never further; a case without
+    that deadline open has nothing to extend."""
+    pack = packs.get(event.region)
+    for period in event.data.decision_periods:
+        limit = pack.time_limit(period.limit, event.data.started_at.date())
+        if limit is None or not period.extended:
+            continue
+        extended = await uow.deadlines.extend(event.case_id, limit, event.data.took_days, calendar)
+        if extended is not None:
+            uow.record(deadlines.envelope("rescheduled", extended, service=SOURCE, cause=event))
 
 
 async def on_deadline(event: Envelope[DeadlineBreached | DeadlineClosed], uow: UnitOfWork) -> None:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from relief_shared.money import Money
-from relief_shared.regions import MissingParameter, ParameterValue, RegionPack, RuleNotDeclared
+from relief_shared.regions import MissingParameter, ParameterValue, RegionPack
 
 ZERO = Money.zero()
 INPATIENT = "medical_inpatient"

@@ -11,7 +11,7 @@ from relief_shared.contract.benefit import BenefitCalculated
 from relief_shared.contract.case import CaseClassified, CaseReceived
 from relief_shared.contract.deadline import (DeadlineBreached, DeadlineClosed, DeadlineDueSoon, DeadlineFacts,
                                              DeadlineOpened, DeadlineRescheduled)
-from relief_shared.contract.means import MeansRequested, MeansSkipped
+from relief_shared.contract.means import MeansRequested, MeansSkipped, MeansVerified
 from relief_shared.contract.payment import PaymentFailed, PaymentPaid, PaymentScheduled, PaymentSent
 
 from eligibility.domain import status_after
@@ -55,6 +55,12 @@ def summary(data: Payload) -> str:
             text, rules = "means check skipped", data.rules
         case MeansRequested():
             text, rules = f"means check requested ({data.scope})", data.rules
+        case MeansVerified():
+            state = f"partial, missing {len(data.missing)}" if data.partial else "complete"
+            income = f", income {data.monthly_income_per_capita} per person" if data.monthly_income_per_capita else ""
+            crossed = [t.name for t in data.thresholds if t.crossed]
+            text = f"means verified ({state}){income}" + (f"; above: {', '.join(crossed)}" if crossed else "")
+            rules = data.rules
         case BenefitCalculated():
             text, rules = f"ceiling {data.ceiling}, recommended {data.recommended}", data.rules
         case ApprovalRequested():

@@ -20,6 +20,7 @@ from relief_shared.regions import MissingParameter, RegionPacks, UnknownRegion
 
 from eligibility import intake_rules, projection
 from eligibility.domain import InvalidRequest, NoSuchCase, OutsideJurisdiction, deadline_entry
+from eligibility.means_request import verification_needed
 from eligibility.policy import Member, Request, classify
 from eligibility.schemas import CaseIn
 from eligibility.store import UnitOfWork, timeline_document, view_of
@@ -104,19 +105,20 @@ async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitO
     the chain; the classification is the case's, with its reasons. A region or value missing for
     the day of acceptance parks the event with the reason (ops load the value and replay it)."""
     requests = await uow.cases.requests([e.case_id for e in events])
-    classified = []
+    classified, households = [], []
     for event in events:
         request = requests.get(event.case_id)
         if request is None:
             raise Poison(f"case.received for {event.case_id}, which this service never accepted")
+        body = CaseIn.model_validate(request)
         try:
-            payload = classified_payload(event.data, CaseIn.model_validate(request), packs,
-                                         accepted_at=event.occurred_at, region=event.region)
+            payload = classified_payload(event.data, body, packs, accepted_at=event.occurred_at, region=event.region)
         except (UnknownRegion, MissingParameter) as exc:
             raise Poison(f"cannot classify case {event.case_id}: {exc}") from exc
         classified.append(Envelope.new(payload, case_id=event.case_id, region=event.region, source=SOURCE,
                                        cause=event))
-    uow.record(*classified)
+        households.append(verification_needed(classified[-1], body, packs.get(event.region), SOURCE))
+    uow.record(*classified, *(h for h in households if h is not None))
     await fold(classified, uow)
 
 

@@ -2,9 +2,30 @@
 from fastapi import FastAPI
 
 from means_check import api, events
+from means_check.resilience import Breaker
 from means_check.settings import Settings
-from means_check.store import UnitOfWork, metadata, plumbing
-from relief_shared.runtime import ServiceSpec, create_app
+from means_check.sources.catalog import CODES
+from means_check.sources.simulator import Fault, Simulators, Steering
+from means_check.store import UnitOfWork, deadlines, metadata, plumbing
+from means_check.worker import Worker
+from relief_shared.runtime import Runtime, ServiceSpec, create_app
+
+
+def connect_sources(runtime: Runtime) -> None:
+    """The departments: simulated here (no real ones exist in this deployment), steered from settings."""
+    settings: Settings = runtime.settings  # type: ignore[assignment]
+    sim = settings.simulator
+    steering = Steering(sources={code: Fault(mode, sim.later_days) for code, mode in sim.faults.items()})
+    simulators = Simulators(seed=sim.seed, latency_ms=sim.latency_ms, now=runtime.clock.now, steering=steering)
+    v = settings.verification
+    runtime.extras["simulators"] = simulators
+    runtime.extras["sources"] = simulators.sources
+    runtime.extras["breakers"] = {code: Breaker(v.breaker_threshold, v.breaker_cool_off_seconds) for code in CODES}
+
+
+async def verify_forever(runtime: Runtime) -> None:
+    await Worker(runtime, runtime.extras["sources"], runtime.extras["breakers"]).run()
+
 
 SPEC = ServiceSpec(
     name="means-check",
@@ -14,8 +35,11 @@ SPEC = ServiceSpec(
     plumbing=plumbing,
     routers=[api.router],
     subscriptions=events.subscriptions,
+    background=[verify_forever],
+    on_start=connect_sources,
     unit_of_work=UnitOfWork,
     problems=api.PROBLEMS,
+    deadlines=deadlines,
 )
 
 

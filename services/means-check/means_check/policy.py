@@ -3,9 +3,10 @@
 ADV-SKIP (Fuxin 四, Chongqing 二(二), Anyang 二(六)21, Dongtou 三): emergency cases helped in
 advance skip the means check. CQ-EXP-ONLY (Chongqing 二(二); Fuxin 四): expenditure applicants
 who are dibao, tekun or registered poor have their necessary expenditure verified, not their
-income and property. Everyone else gets the full check (ANY-MEANS-SOURCES). A region that does
-not declare ADV-SKIP or CQ-EXP-ONLY (Linfen has no advance aid; only Chongqing and Fuxin
-narrow the check) gives those cases the full check.
+income and property. A referral-only case (CLS-ROUTE-OUT) is not assistance and is never
+checked. Everyone else gets the full check (ANY-MEANS-SOURCES). A region that does not declare
+ADV-SKIP or CQ-EXP-ONLY (Linfen has no advance aid; only Chongqing and Fuxin narrow the check)
+gives those cases the full check.
 """
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ class Scope:
 
 
 def scope_for(pack: RegionPack, classification_type: str, household_status: str) -> Scope:
+    if classification_type == "referral_only":
+        return Scope("skipped", "none", ("CLS-ROUTE-OUT",),
+                     "referral-only case: routed to another programme, no means check (Fuxin 二)")
     if classification_type == "emergency" and pack.has_rule("ADV-SKIP"):
         return Scope("skipped", "none", ("ADV-SKIP",),
                      f"emergency case helped in advance: means check skipped ({pack.rules['ADV-SKIP']})")

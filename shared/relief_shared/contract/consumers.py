@@ -15,12 +15,16 @@ ELIGIBILITY_INTAKE = consumer(
     purpose="classifies each accepted request (CLS-EMG, CLS-EXP, CLS-ROUTE-OUT) into case.classified")
 ELIGIBILITY_CASE_VIEW = consumer(
     "eligibility-case-view", service="eligibility",
-    events=[("means.skipped", 1), ("means.requested", 1), ("benefit.calculated", 1), ("approval.requested", 1),
-            ("case.approved", 1), ("case.rejected", 1), *PAYMENT_EVENTS],
+    events=[("means.skipped", 1), ("means.requested", 1), ("means.verified", 1), ("benefit.calculated", 1),
+            ("approval.requested", 1), ("case.approved", 1), ("case.rejected", 1), *PAYMENT_EVENTS],
     purpose="folds every other service's event into the case view and its timeline")
 MEANS_CHECK_CLASSIFIED = consumer(
     "means-check-classified", service="means-check", events=[("case.classified", 1)],
     purpose="records whether the case needs a means check and of what scope (ADV-SKIP, CQ-EXP-ONLY)")
+MEANS_CHECK_HOUSEHOLD = consumer(
+    "means-check-household", service="means-check", events=[("case.verification_needed", 1)],
+    purpose="starts the household's verification with the members and consent eligibility recorded at intake "
+            "(the only reader of the members' ID numbers)")
 BENEFIT_CALC_CLASSIFIED = consumer(
     "benefit-calc-classified", service="benefit-calc", events=[("case.classified", 1)],
     purpose="calculates the amount of an emergency or expenditure case")
@@ -38,6 +42,10 @@ APPROVAL_ESCALATIONS = consumer(
     "approval-escalations", service="approval", events=[("deadline.breached", 1), ("deadline.closed", 1)],
     purpose="raises a district task for each breached deadline (town → district) and closes it once the "
             "late step happens")
+APPROVAL_MEANS_VERIFIED = consumer(
+    "approval-means-verified", service="approval", events=[("means.verified", 1)],
+    purpose="extends the case's decision period (DT-20D) when its verification took over 15 days (DT-MEANS-15D), "
+            "never beyond the limit's extension")
 APPROVAL_DEADLINE_STOPS = consumer(
     "approval-deadline-stops", service="approval", events=[("payment.paid", 1)],
     purpose="closes the approval-owned limits that a payment satisfies (CQ-EMG-3WD, DT-ADV)")

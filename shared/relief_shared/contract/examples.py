@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from relief_shared.contract import approval, benefit, case, deadline, means, payment, status
+from relief_shared.contract import approval, benefit, case, deadline, household, means, payment, status
 from relief_shared.contract.fields import Actor, Payload, Person, system
 from relief_shared.contract.registry import REGISTRY, EventSpec
 from relief_shared.money import Money
@@ -92,6 +92,27 @@ EXAMPLES: dict[tuple[str, int], Payload] = {
         person=APPLICANT, status="dibao", previous="none", since=date(2026, 3, 1), household_size=2,
         monthly_amount=Money.yuan("520.00"), reason="dibao application approved (DT-20D)", rules=["DT-20D"],
         by=APPROVER),
+    ("case.verification_needed", 1): household.CaseVerificationNeeded(
+        org_unit=ORG_UNIT, applies_for="dibao", classification_type="expenditure", household_status="none",
+        members=[household.HouseholdMember(id_number=APPLICANT.id_number, relation="self"),
+                 household.HouseholdMember(id_number="210902198203051236", relation="spouse")],
+        consent=household.MeansConsent(means_check=True, signed_on=DAY), accepted_at=AT, requested_by=CLERK,
+        by=system("eligibility")),
+    ("means.verified", 1): means.MeansVerified(
+        verification_id="3f6b7c2a-0000-4000-8000-000000000004", scope="full", complete=True, partial=False,
+        household_size=2, monthly_income=Money.yuan("1400.00"), monthly_income_per_capita=Money.yuan("700.00"),
+        assets={"deposits": Money.yuan("12000.00")},
+        figures=[means.VerifiedFigure(source="tax", reference="TAX-2026-000123", member="210902********1236",
+                                      category="wages", kind="income", monthly=Money.yuan("1400.00")),
+                 means.VerifiedFigure(source="bank_deposits", reference="BANK-2026-000456",
+                                      member="210902********1233", category="deposits", kind="asset",
+                                      value=Money.yuan("12000.00"))],
+        thresholds=[means.ThresholdCheck(name="income above the dibao standard", rule="ANY-MEANS-SOURCES",
+                                         limit="760.00", value="700.00", crossed=False, sources=["tax"],
+                                         clause="sample dibao standard")],
+        started_at=AT, finished_at=AT, took_days=3,
+        decision_periods=[means.DecisionPeriod(limit="DT-20D", rule="DT-MEANS-15D", days=20, extended=False)],
+        rules=["ANY-MEANS-SOURCES"], reason="every source answered", by=system("means-check")),
     ("payment.failed", 1): payment.PaymentFailed(payment_id="9d1e2f00-0000-4000-8000-000000000002",
                                                  amount=FIVE_THOUSAND, reason="account closed", retryable=False,
                                                  by=system("disbursement")),

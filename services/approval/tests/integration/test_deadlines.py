@@ -306,3 +306,47 @@ async def test_a_dibao_decision_whose_verification_took_16_days_gets_30_days_and
             await uow.commit()
     finally:
         await db.dispose()
+
+
+async def test_a_long_verification_extends_the_open_decision_period_once(database_url, nats_server) -> None:  # noqa: ANN001
+    """means.verified (DT-MEANS-15D, took 18 days) moves the case's open DT-20D row to 30 days,
+    recorded as deadline.rescheduled; the same event again changes nothing."""
+    from datetime import date, datetime
+
+    from approval import store
+    from approval.main import build
+    from approval.settings import Settings
+    from relief_shared.calendar import SHANGHAI, WorkingCalendar
+    from relief_shared.db import Database, create_engine
+    from relief_shared.regions import RegionPacks
+
+    await migrated("approval", database_url)
+    dt20 = RegionPacks.load().get("wenzhou-dongtou").time_limit("DT-20D", date(2026, 3, 2))
+    db = Database(create_engine(database_url), store.plumbing, store.UnitOfWork)
+    try:
+        async with db.uow() as uow:
+            await uow.deadlines.open(case_id="dibao-2", region="wenzhou-dongtou", org_unit="wenzhou-dongtou/beiyan",
+                                     limit=dt20, started_at=datetime(2026, 3, 2, 10, tzinfo=SHANGHAI),
+                                     watches="dibao decision", calendar=WorkingCalendar.load())
+            await uow.commit()
+    finally:
+        await db.dispose()
+    verified = make_event("means.verified", "dibao-2", region="wenzhou-dongtou", took_days=18,
+                          started_at="2026-03-02T10:00:00+08:00",
+                          decision_periods=[{"limit": "DT-20D", "rule": "DT-MEANS-15D", "days": 30, "extended": True}])
+    app = build(Settings(database_url=database_url, nats_url=nats_server.url))
+    async with serving(app):
+        js = await app.state.runtime.bus.wait_ready()
+        for _ in range(2):
+            await js.publish(verified.subject, verified.to_bytes(), headers={"Nats-Msg-Id": verified.id})
+
+        async def extended() -> list:
+            async with app.state.runtime.db.reading() as uow:
+                [d] = await uow.deadlines.of_case("dibao-2")
+            return d.due == datetime(2026, 4, 1, 23, 59, 59, tzinfo=SHANGHAI) and [d]
+
+        [d] = await eventually(extended, message="DT-20D extended to 30 days")
+        assert d.span.amount == 30  # (the scheduler may also have warned and breached it: it started in March)
+        sub = await js.pull_subscribe("relief.deadline.rescheduled", stream="RELIEF")
+        [msg] = await sub.fetch(1, timeout=5)
+        assert b'"limit":"DT-20D"' in msg.data and b'"amount":30' in msg.data

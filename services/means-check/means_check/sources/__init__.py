@@ -1,0 +1,1 @@
+"""The departments' data sources (ANY-MEANS-SOURCES): one adapter interface, eleven sources."""
