@@ -1,0 +1,207 @@
+"""Use cases of paying through the bank: claim due payments (counting the yearly caps at
+payment), record the bank's answers, issue a refused payment again.
+
+The order is what keeps money safe: a payment is marked `sent` (and committed) before the bank
+is called, so a crash can only leave a payment the bank may have; such a payment is never sent
+fresh, the bank is asked first, and a repeat carries the same reference, which the bank books
+at most once. No answer is never "not paid": it is `unknown`, asked again with back-off.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from disbursement import reserve
+from disbursement.bank import BankReceipt
+from disbursement.domain import ADVANCE, FAILED, PAYROLL, SCHEDULED, SENT, NoSuchPayment, Payment, WrongState
+from disbursement.policy import CAP_RULE, CHANNEL_RULE, cap_decision
+from disbursement.records import BY, SOURCE, open_task, paid_line, record_for
+from disbursement.store import UnitOfWork
+from disbursement.terms import PaymentTerms
+from relief_shared import deadlines
+from relief_shared.auth import Principal
+from relief_shared.calendar import SHANGHAI
+from relief_shared.contract.payment import PaymentFailed, PaymentPaid, PaymentSent
+from relief_shared.money import Money
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What came back for one payment: a receipt, or no answer (the reason and when to ask again)."""
+
+    payment: Payment
+    receipt: BankReceipt | None = None
+    no_answer: str | None = None
+    retry_in: timedelta | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def release_in_flight(uow: UnitOfWork) -> int:
+    """After a restart, transfers in flight become `unknown`: the bank is asked before anything is sent."""
+    async with uow:
+        released = await uow.payments.release_in_flight(_now())
+        await uow.commit()
+    return released
+
+
+async def claim_due(uow: UnitOfWork, terms: PaymentTerms | None = None, *, limit: int, lease: timedelta,
+                    business_now: datetime | None = None) -> list[Payment]:
+    """Claim up to `limit` due payments; a scheduled one becomes `sent` and says so, after its
+    yearly caps are counted (LF-CAP: reduced, or refused without calling the bank).
+
+    Returns what to send, each payment as it was before the claim (its status tells the caller
+    whether the bank may already have it); one another worker took first is left out.
+    """
+    async with uow:
+        now = _now()
+        due = await uow.payments.due(now, business_now or now, limit)
+        fresh = [p for p in due if p.status == SCHEDULED]
+        won = await uow.payments.claim_scheduled([p.id for p in fresh], now, now + lease)
+        taken = []
+        for payment in fresh:
+            if payment.id not in won:
+                continue
+            payment = await _within_caps(uow, payment, terms, now)
+            if payment is None:
+                continue
+            record_for(uow, payment, PaymentSent(payment_id=payment.id, amount=payment.amount,
+                                                 bank_reference=payment.bank_reference, by=BY))
+            taken.append(payment)
+        for payment in due:
+            if payment.status != SCHEDULED and await uow.payments.claim_again(payment, now, now + lease):
+                taken.append(payment)
+        await uow.commit()
+    return taken
+
+
+async def _within_caps(uow: UnitOfWork, payment: Payment, terms: PaymentTerms | None,
+                       now: datetime) -> Payment | None:
+    """Count the payment against the person's and household's yearly caps, atomically: the cap rows
+    are locked, so two payments to one person see each other. None: refused (and settled so)."""
+    if terms is None or payment.kind == PAYROLL or payment.approved_on is None:
+        return payment
+    caps = terms.caps(payment.region, payment.approved_on)
+    if caps is None:
+        return payment
+    subjects = _subjects(payment)
+    used = await uow.caps.lock(payment.region, subjects, payment.approved_on.year)
+    household = used.get(subjects[1]) if len(subjects) > 1 else None
+    decision = cap_decision(payment.amount, caps, used[subjects[0]], household)
+    if decision.pay <= Money.zero():
+        await uow.payments.settle(payment.id, status=FAILED, bank_transaction=None, reason=decision.reason,
+                                  rule=CAP_RULE, from_states=(SENT,))
+        record_for(uow, payment, PaymentFailed(payment_id=payment.id, amount=payment.amount, reason=decision.reason or "",
+                                               retryable=False, rule=CAP_RULE, by=BY))
+        return None
+    if decision.pay < payment.amount:
+        await uow.payments.reduce(payment.id, decision.pay, payment.amount, CAP_RULE)
+        payment = payment.reduced_to(decision.pay, CAP_RULE)
+    await uow.caps.add(payment.region, subjects, payment.approved_on.year, payment.amount)
+    return payment
+
+
+def _subjects(payment: Payment) -> list[str]:
+    subjects = [f"person:{payment.payee.id_number}"]
+    if payment.payee.household_id:
+        subjects.append(f"household:{payment.payee.household_id}")
+    return subjects
+
+
+async def record_answers(uow: UnitOfWork, answers: list[Answer], terms: PaymentTerms | None = None, *,
+                         now: datetime | None = None) -> None:
+    """Paid or refused, once: a late second answer for the same payment changes nothing. No
+    answer is never "not paid": the payment is `unknown` and asked about again later. A payment
+    paid closes the case's payment limits at `now` (the suite clock)."""
+    async with uow:
+        booked = [a for a in answers if a.receipt is not None and a.receipt.booked]
+        await _settle_paid(uow, booked, now or _now())
+        for answer in answers:
+            if answer.receipt is not None and answer.receipt.outcome == "refused":
+                await _refused(uow, answer.payment, answer.receipt, terms, now or _now())
+            elif answer.receipt is None or not answer.receipt.answered:
+                await uow.payments.mark_unknown(answer.payment.id, retry_at=_now() + (answer.retry_in or timedelta()),
+                                                reason=answer.no_answer or "the bank answered: outcome unknown")
+        await uow.commit()
+
+
+async def _settle_paid(uow: UnitOfWork, booked: list[Answer], now: datetime) -> None:
+    if not booked:
+        return
+    by_at: dict[datetime, list[Answer]] = defaultdict(list)
+    for a in booked:
+        by_at[a.receipt.at].append(a)  # type: ignore[union-attr]
+    won: set[str] = set()
+    for at, group in by_at.items():  # a batch file's items share their booking time: one statement
+        won |= await uow.payments.settle_paid([a.payment.id for a in group], at)
+    booked = [a for a in booked if a.payment.id in won]
+    await uow.payments.set_transactions({a.payment.id: a.receipt.transaction_id for a in booked})  # type: ignore[union-attr]
+    await uow.ledger.add(*(paid_line(a.payment, a.receipt.at, f"paid through the bank ({a.receipt.transaction_id})")  # type: ignore[union-attr]
+                           for a in booked))
+    for a in booked:
+        receipt = a.receipt
+        assert receipt is not None
+        if a.payment.kind == PAYROLL:
+            continue
+        record_for(uow, a.payment, PaymentPaid(
+            payment_id=a.payment.id, amount=a.payment.amount, paid_at=receipt.at.astimezone(SHANGHAI),
+            bank_reference=a.payment.bank_reference, bank_transaction=receipt.transaction_id, channel="bank",
+            reduced_from=a.payment.approved, rules=[a.payment.rule] if a.payment.rule else [], by=BY))
+        closed = await uow.deadlines.close(a.payment.case_id, stopped_by="payment.paid", at=now)
+        uow.record(*(deadlines.envelope("closed", d, service=SOURCE) for d in closed))
+
+
+async def _refused(uow: UnitOfWork, payment: Payment, receipt: BankReceipt, terms: PaymentTerms | None,
+                   now: datetime) -> None:
+    reason = receipt.reason or "refused by the bank"
+    if not await uow.payments.settle(payment.id, status=FAILED, reason=reason, bank_transaction=receipt.transaction_id):
+        return
+    if payment.approved_on is not None and terms is not None and terms.caps(payment.region, payment.approved_on):
+        await uow.caps.add(payment.region, _subjects(payment), payment.approved_on.year, Money(-payment.amount.fen))
+    if payment.kind == ADVANCE and terms is not None:
+        await reserve.give_back(uow, payment, terms, now, reason)
+    record_for(uow, payment, PaymentFailed(payment_id=payment.id, amount=payment.amount, reason=reason,
+                                           retryable=True, rule=CHANNEL_RULE, by=BY))
+    await open_task(uow, kind="correct_account", role="clerk", region=payment.region, org_unit=payment.org_unit,
+                    case_id=payment.case_id, payment_id=payment.id,
+                    detail=f"the bank refused payment {payment.id}: {reason}; correct the recipient's account and "
+                           f"issue it again", rules=[CHANNEL_RULE], dedup=f"correct_account:{payment.reference}",
+                    at=now, correlation_id=payment.correlation_id)
+
+
+@dataclass(frozen=True)
+class Reissue:
+    payment_id: str
+    bank_account: str | None
+    principal: Principal
+
+
+async def reissue(cmd: Reissue, uow: UnitOfWork, terms: PaymentTerms, *, now: datetime) -> Payment:
+    """Issue a refused payment again under a new reference: with a corrected account (the bank's
+    refusal), or once the reserve fund can cover it (an advance payment it could not)."""
+    async with uow:
+        payment = await uow.payments.get(cmd.payment_id, region=cmd.principal.region)
+        if payment is None:
+            raise NoSuchPayment(f"no payment {cmd.payment_id} in region {cmd.principal.region}")
+        if payment.status != FAILED or payment.rule == CAP_RULE:
+            raise WrongState(f"payment {payment.id} is {payment.status}"
+                             + (" (refused by the yearly cap)" if payment.rule == CAP_RULE else "")
+                             + ": only a payment the bank or the reserve fund refused can be issued again")
+        if payment.kind == ADVANCE and payment.rule in ("DT-RESERVE", "FX-RESERVE"):
+            after = await uow.funds.draw(payment.org_unit, payment.region, payment.amount, now)
+            if after is None:
+                raise WrongState(f"the reserve fund of {payment.org_unit} still cannot cover {payment.amount}",
+                                 rule=payment.rule)
+        await uow.payments.reissue(payment, bank_account=cmd.bank_account)
+        await uow.tasks.close_for_payment(payment.id, "correct_account", now)
+        await uow.tasks.close_for_payment(payment.id, "reserve_shortfall", now)
+        again = await uow.payments.get(payment.id)
+        assert again is not None
+        await uow.commit()
+    return again
+
+
+__all__ = ["Answer", "Reissue", "claim_due", "record_answers", "release_in_flight", "reissue"]
