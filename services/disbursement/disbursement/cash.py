@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from disbursement.domain import (CASH, IN_KIND, PAID, SCHEDULED, DeliveredItem, NoSuchPayment, Payment, Receipt,
                                  ReceiptRefused, Witness, WrongState)
-from disbursement.paying import _within_caps
+from disbursement.paying import within_caps
 from disbursement.policy import CHANNEL_RULE, KIND_RULE, start_of, witness_errors
 from disbursement.records import BY, SOURCE, paid_line, record_for
 from disbursement.store import UnitOfWork
@@ -70,7 +70,7 @@ async def hand_over(cmd: HandOver, uow: UnitOfWork, terms: PaymentTerms, *, now:
         if value < payment.amount:
             await uow.payments.reduce(payment.id, value, payment.amount, KIND_RULE)
             payment = payment.reduced_to(value, KIND_RULE)
-        within = await _within_caps(uow, payment, terms, now)
+        within = await within_caps(uow, payment, terms, now)
         if within is None:
             raise ReceiptRefused("the yearly cap leaves nothing to pay (LF-CAP): the payment is refused",
                                  rule="LF-CAP")

@@ -65,7 +65,7 @@ async def claim_due(uow: UnitOfWork, terms: PaymentTerms | None = None, *, limit
         for payment in fresh:
             if payment.id not in won:
                 continue
-            payment = await _within_caps(uow, payment, terms, now)
+            payment = await within_caps(uow, payment, terms, now)
             if payment is None:
                 continue
             record_for(uow, payment, PaymentSent(payment_id=payment.id, amount=payment.amount,
@@ -78,7 +78,7 @@ async def claim_due(uow: UnitOfWork, terms: PaymentTerms | None = None, *, limit
     return taken
 
 
-async def _within_caps(uow: UnitOfWork, payment: Payment, terms: PaymentTerms | None,
+async def within_caps(uow: UnitOfWork, payment: Payment, terms: PaymentTerms | None,
                        now: datetime) -> Payment | None:
     """Count the payment against the person's and household's yearly caps, atomically: the cap rows
     are locked, so two payments to one person see each other. None: refused (and settled so)."""
@@ -191,8 +191,7 @@ async def reissue(cmd: Reissue, uow: UnitOfWork, terms: PaymentTerms, *, now: da
                              + (" (refused by the yearly cap)" if payment.rule == CAP_RULE else "")
                              + ": only a payment the bank or the reserve fund refused can be issued again")
         if payment.kind == ADVANCE and payment.rule in ("DT-RESERVE", "FX-RESERVE"):
-            after = await uow.funds.draw(payment.org_unit, payment.region, payment.amount, now)
-            if after is None:
+            if not await reserve.draw_again(uow, payment, terms, now):
                 raise WrongState(f"the reserve fund of {payment.org_unit} still cannot cover {payment.amount}",
                                  rule=payment.rule)
         await uow.payments.reissue(payment, bank_account=cmd.bank_account)

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from disbursement.domain import Fund, Movement, NoSuchFund, Payment
-from disbursement.policy import crosses_floor
+from disbursement.policy import ReserveRule, crosses_floor
 from disbursement.records import BY, SOURCE, open_task
 from disbursement.store import UnitOfWork
 from disbursement.terms import PaymentTerms
@@ -52,12 +52,29 @@ async def draw_for_advance(uow: UnitOfWork, made: list[Payment], terms: PaymentT
                         dedup=f"reserve_shortfall:{first.case_id}:{first.task_id}", at=at,
                         correlation_id=first.correlation_id)
         return Refusal(reason, rule.rule)
-    await uow.ledger.add(Movement(at=at, region=first.region, org_unit=first.org_unit, kind="drawdown", amount=amount,
-                                  note=f"advance aid for case {first.case_id} ({rule.rule})", payment_id=first.id,
-                                  case_id=first.case_id, id_number=first.payee.id_number))
-    await _floor_check(uow, first.org_unit, first.region, after + amount, after, rule.floor, rule.rule,
-                       case_id=first.case_id, cause=cause)
+    await _drawn(uow, first, amount, after, rule, at, cause)
     return None
+
+
+async def draw_again(uow: UnitOfWork, payment: Payment, terms: PaymentTerms, at: datetime) -> bool:
+    """An advance payment the fund refused, issued again: False if the fund still cannot cover it."""
+    rule = terms.reserve(payment.region, payment.approved_on or at.date())
+    if rule is None or not rule.draws_advance:
+        return True
+    after = await uow.funds.draw(payment.org_unit, payment.region, payment.amount, at)
+    if after is None:
+        return False
+    await _drawn(uow, payment, payment.amount, after, rule, at, None)
+    return True
+
+
+async def _drawn(uow: UnitOfWork, payment: Payment, amount: Money, after: Money, rule: ReserveRule, at: datetime,
+                 cause: Envelope[Any] | None) -> None:
+    await uow.ledger.add(Movement(at=at, region=payment.region, org_unit=payment.org_unit, kind="drawdown",
+                                  amount=amount, note=f"advance aid for case {payment.case_id} ({rule.rule})",
+                                  payment_id=payment.id, case_id=payment.case_id, id_number=payment.payee.id_number))
+    await _floor_check(uow, payment.org_unit, payment.region, after + amount, after, rule.floor, rule.rule,
+                       case_id=payment.case_id, cause=cause)
 
 
 async def give_back(uow: UnitOfWork, payment: Payment, terms: PaymentTerms, at: datetime, why: str) -> None:
