@@ -66,6 +66,11 @@ async def hand_over(cmd: HandOver, uow: UnitOfWork, terms: PaymentTerms, *, now:
             raise ReceiptRefused(f"the goods are worth {value}, more than the instalment's {payment.amount}",
                                  rule=KIND_RULE, errors=[{"field": "items", "message": "worth more than approved"}])
         if not await uow.payments.claim_scheduled([payment.id], now, now):
+            # the same request from another connection won, and our claim waited for its commit
+            # (PostgreSQL, read committed): its reply is visible now
+            earlier = await uow.idempotency.replay(cmd.request)
+            if earlier:
+                return earlier
             raise WrongState(f"payment {payment.id} was handed over concurrently")
         if value < payment.amount:
             await uow.payments.reduce(payment.id, value, payment.amount, KIND_RULE)
