@@ -7,7 +7,7 @@ Each stage runs in its own process (its peak RSS is that process's `ru_maxrss`),
 service's own code: `payroll.produce_chunk`, the `PaymentWorker` with the `SimulatedBank`,
 `reconcile.reconcile`. Beside each stage a floor measured in the same run: a bare bulk INSERT
 of as many payment-shaped rows (produce), the simulator booking the same transfers with no
-service around it (pay), and reading the statement file alone (reconcile).
+service around it (pay; the payer's simulator also waits 20 ms per batch call, a bank's round trip), and reading the statement file alone (reconcile).
 
 `make bench-payroll` (`BENCH_ARGS="--recipients 200000 --no-postgres"`); PostgreSQL is the
 server at RELIEF_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres) in
@@ -74,23 +74,29 @@ async def child_pay(url: str, bank_path: str) -> dict:
     from disbursement.bank import SimulatedBank
     from disbursement.worker import PaymentWorker, WorkerTimings
     db = _database(url)
-    bank = SimulatedBank(Path(bank_path), now=lambda: BANK_NOW)
+    bank = SimulatedBank(Path(bank_path), now=lambda: BANK_NOW, latency_seconds=0.02)
     timings = WorkerTimings(poll_seconds=0.05, batch=4000, bank_timeout_seconds=120, lease_seconds=600,
                             retry_seconds=0.05, retry_max_seconds=1, max_calls=4, bank_batch=2000)
     worker = PaymentWorker(db, bank, asyncio.Event(), timings, terms=_terms())
     started = time.perf_counter()
     from disbursement import paying
     released = await paying.release_in_flight(db.uow())
-    steps = 0
-    while True:
+    async with db.reading() as uow:
+        counts = await uow.payments.run_counts(MONTH, REGION)
+    total, before = sum(counts.values()), counts.get("paid", 0) + counts.get("failed", 0)
+
+    async def watch() -> None:  # says when batches are booked at the bank and not yet answered: the moment to die
+        while True:
+            await asyncio.sleep(0.005)
+            if worker.calls:
+                print(json.dumps({"progress": {"done": before + worker.settled, "total": total,
+                                               "in_flight": sum(len(g) for g in worker.calls.values())}}), flush=True)
+
+    watcher = asyncio.create_task(watch())
+    while before + worker.settled < total or worker.calls:
         await worker.step()
-        steps += 1
-        if steps % 25 == 0:
-            async with db.reading() as uow:
-                counts = await uow.payments.run_counts(MONTH, REGION)
-            print(json.dumps({"progress": counts}), flush=True)
-            if not counts.get("scheduled") and not counts.get("sent") and not counts.get("unknown") and not worker.calls:
-                break
+        print(json.dumps({"progress": {"done": before + worker.settled, "total": total}}), flush=True)
+    watcher.cancel()
     async with db.reading() as uow:
         run = await uow.runs.of_month(REGION, MONTH)
     await payroll.complete_if_settled(run, db.uow(), now=datetime.now(timezone.utc))
@@ -149,11 +155,10 @@ def run_child(args: list[str], *, kill_when=None) -> tuple[dict | None, float, i
     for line in proc.stdout:
         message = json.loads(line)
         if "progress" in message:
-            counts = message["progress"]
-            done, total = counts.get("paid", 0) + counts.get("failed", 0), sum(counts.values())
+            done, total = message["progress"]["done"], message["progress"]["total"]
             bar = "#" * int(30 * done / max(total, 1))
             print(f"\r      [{bar:<30}] {done / max(total, 1):6.1%} {done}/{total}", end="", flush=True)
-            if kill_when is not None and not killed and kill_when(done, total):
+            if kill_when is not None and not killed and message["progress"].get("in_flight") and kill_when(done, total):
                 proc.send_signal(signal.SIGKILL)
                 killed = True
         else:

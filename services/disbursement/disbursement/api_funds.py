@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from disbursement import domain, payroll, recovery, reconcile, reserve
+from disbursement import domain, funds, payroll, recovery, reconcile, reserve
 from disbursement.api import IdempotencyKey, Staff, terms
 from disbursement.domain import Payee
 from relief_shared.auth import Principal, require
@@ -248,3 +248,36 @@ async def list_recoveries(runtime: RuntimeDep, principal: Staff,
                           case_id: Annotated[str, Query(min_length=1, max_length=64)]) -> list[dict[str, Any]]:
     """The recoveries of a case in the caller's region."""
     return [recovery.view(r) for r in await recovery.of_case(principal, case_id, runtime.db.reading())]
+
+
+class DibaoFundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    balance: Amount  # type: ignore[valid-type]
+
+
+class DibaoFundOut(BaseModel):
+    region: str
+    year: int = Field(description="the year whose year-end balance this is; it funds the next year's aid")
+    balance: str | None
+    share: str
+    allowance: str | None = Field(description="what temporary aid for dibao recipients may use the next year")
+    used: str = Field(description="used of the allowance the next year so far")
+    rule: str
+    source: str
+
+
+@router.put("/dibao-fund/{year}", response_model=DibaoFundOut)
+async def record_dibao_balance(year: Annotated[int, Path(ge=2000, le=2100)], body: DibaoFundIn, runtime: RuntimeDep,
+                               principal: District) -> dict[str, Any]:
+    """Record the dibao funds' year-end balance (district): at most its share (LF-FUND, Linfen
+    10%) may go to temporary aid for dibao recipients the next year."""
+    await funds.record_dibao_balance(principal, year, body.balance, runtime.db.uow(), terms(runtime),
+                                     now=runtime.clock.now())
+    return await funds.dibao_fund_view(principal, year, runtime.db.reading(), terms(runtime))
+
+
+@router.get("/dibao-fund/{year}", response_model=DibaoFundOut)
+async def get_dibao_fund(year: Annotated[int, Path(ge=2000, le=2100)], runtime: RuntimeDep,
+                         principal: Staff) -> dict[str, Any]:
+    """A year's dibao year-end balance, the allowance it gives the next year and what is used."""
+    return await funds.dibao_fund_view(principal, year, runtime.db.reading(), terms(runtime))

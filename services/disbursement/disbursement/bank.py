@@ -115,8 +115,10 @@ def _utc_now() -> datetime:
 
 
 class SimulatedBank:
-    def __init__(self, path: Path, mode: BankMode = "succeed", *, now: Callable[[], datetime] = _utc_now):
+    def __init__(self, path: Path, mode: BankMode = "succeed", *, now: Callable[[], datetime] = _utc_now,
+                 latency_seconds: float = 0.0):
         self.path = Path(path)
+        self.latency_seconds = latency_seconds  # between booking and replying, as a real bank's round trip
         self.mode: str = mode
         self.script: deque[str] = deque()
         self.bad_accounts: set[str] = set()
@@ -149,6 +151,8 @@ class SimulatedBank:
         if mode == "hang":
             await asyncio.Event().wait()
         receipts = self._book(orders, mode)
+        if self.latency_seconds:
+            await asyncio.sleep(self.latency_seconds)
         if mode == "lost_reply":
             raise BankTimeout(f"reply to {len(orders)} transfers lost")
         if mode == "book_then_hang":

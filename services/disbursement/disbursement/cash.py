@@ -76,9 +76,10 @@ async def hand_over(cmd: HandOver, uow: UnitOfWork, terms: PaymentTerms, *, now:
             await uow.payments.reduce(payment.id, value, payment.amount, KIND_RULE)
             payment = payment.reduced_to(value, KIND_RULE)
         within = await within_caps(uow, payment, terms, now)
-        if within is None:
-            raise ReceiptRefused("the yearly cap leaves nothing to pay (LF-CAP): the payment is refused",
-                                 rule="LF-CAP")
+        if within is None:  # refused by a limit at payment: say which and why (nothing is kept: rolled back)
+            refused = await uow.payments.get(payment.id)
+            raise ReceiptRefused(refused.last_error if refused and refused.last_error else "refused at payment",
+                                 rule=refused.rule if refused else None)
         payment = within
         receipt = Receipt(str(uuid.uuid4()), payment.id, cmd.kind, cmd.signed_by_recipient, tuple(cmd.witnesses),
                           tuple(cmd.items), cmd.received_by, payment.amount, cmd.paid_on,

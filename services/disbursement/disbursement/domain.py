@@ -28,7 +28,7 @@ class Payee:
     household_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs a setattr per field, and a payroll reads a million
 class Payment:
     id: str
     case_id: str
@@ -56,7 +56,7 @@ class Payment:
 
     def __post_init__(self) -> None:
         if not self.reference:
-            object.__setattr__(self, "reference", self.id)
+            self.reference = self.id
 
     @property
     def bank_reference(self) -> str:

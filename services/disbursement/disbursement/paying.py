@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from disbursement import reserve
 from disbursement.bank import BankReceipt
 from disbursement.domain import ADVANCE, FAILED, PAYROLL, SCHEDULED, SENT, NoSuchPayment, Payment, WrongState
-from disbursement.policy import CAP_RULE, CHANNEL_RULE, cap_decision
+from disbursement.policy import CAP_RULE, CHANNEL_RULE, FUND_RULE, cap_decision, fund_allowance
 from disbursement.records import BY, SOURCE, open_task, paid_line, record_for
 from disbursement.store import UnitOfWork
 from disbursement.terms import PaymentTerms
@@ -79,29 +79,68 @@ async def claim_due(uow: UnitOfWork, terms: PaymentTerms | None = None, *, limit
 
 
 async def within_caps(uow: UnitOfWork, payment: Payment, terms: PaymentTerms | None,
-                       now: datetime) -> Payment | None:
-    """Count the payment against the person's and household's yearly caps, atomically: the cap rows
-    are locked, so two payments to one person see each other. None: refused (and settled so)."""
+                      now: datetime) -> Payment | None:
+    """Count the payment against the limits at payment, atomically (their rows are locked, so
+    two payments counted at once see each other): the person's and household's yearly caps
+    (LF-CAP: reduced to what is left, or refused) and, for a dibao recipient, the share of the
+    dibao funds' year-end balance temporary aid may use (LF-FUND: refused above it). None:
+    refused (and settled so, with its event)."""
     if terms is None or payment.kind == PAYROLL or payment.approved_on is None:
         return payment
+    year = payment.approved_on.year
     caps = terms.caps(payment.region, payment.approved_on)
-    if caps is None:
-        return payment
-    subjects = _subjects(payment)
-    used = await uow.caps.lock(payment.region, subjects, payment.approved_on.year)
-    household = used.get(subjects[1]) if len(subjects) > 1 else None
-    decision = cap_decision(payment.amount, caps, used[subjects[0]], household)
-    if decision.pay <= Money.zero():
-        await uow.payments.settle(payment.id, status=FAILED, bank_transaction=None, reason=decision.reason,
-                                  rule=CAP_RULE, from_states=(SENT,))
-        record_for(uow, payment, PaymentFailed(payment_id=payment.id, amount=payment.amount, reason=decision.reason or "",
-                                               retryable=False, rule=CAP_RULE, by=BY))
-        return None
-    if decision.pay < payment.amount:
-        await uow.payments.reduce(payment.id, decision.pay, payment.amount, CAP_RULE)
-        payment = payment.reduced_to(decision.pay, CAP_RULE)
-    await uow.caps.add(payment.region, subjects, payment.approved_on.year, payment.amount)
+    pay, subjects = payment.amount, _subjects(payment)
+    if caps is not None:
+        used = await uow.caps.lock(payment.region, subjects, year)
+        household = used.get(subjects[1]) if len(subjects) > 1 else None
+        decision = cap_decision(payment.amount, caps, used[subjects[0]], household)
+        if decision.pay <= Money.zero():
+            return await _refuse(uow, payment, decision.reason or "", CAP_RULE)
+        pay = decision.pay
+    share = terms.dibao_fund(payment.region, payment.approved_on)
+    if share is not None and await _is_dibao(uow, payment):
+        refusal = await _draw_dibao_fund(uow, payment, pay, share, year)
+        if refusal:
+            return await _refuse(uow, payment, refusal, FUND_RULE)
+    if caps is not None:
+        if pay < payment.amount:
+            await uow.payments.reduce(payment.id, pay, payment.amount, CAP_RULE)
+            payment = payment.reduced_to(pay, CAP_RULE)
+        await uow.caps.add(payment.region, subjects, year, pay)
     return payment
+
+
+async def _refuse(uow: UnitOfWork, payment: Payment, reason: str, rule: str) -> None:
+    await uow.payments.settle(payment.id, status=FAILED, bank_transaction=None, reason=reason, rule=rule,
+                              from_states=(SENT,))
+    record_for(uow, payment, PaymentFailed(payment_id=payment.id, amount=payment.amount, reason=reason,
+                                           retryable=False, rule=rule, by=BY))
+    return None
+
+
+async def _is_dibao(uow: UnitOfWork, payment: Payment) -> bool:
+    entry = await uow.roster.get(payment.payee.id_number)
+    return entry is not None and entry.status == "dibao"
+
+
+async def _draw_dibao_fund(uow: UnitOfWork, payment: Payment, pay: Money, share, year: int) -> str | None:  # noqa: ANN001
+    """LF-FUND: temporary aid to a dibao recipient is counted against the share of last year's
+    dibao year-end balance; the reason it is refused, or None (counted)."""
+    balance = await uow.dibao_fund.balance(payment.region, year - 1)
+    if balance is None:
+        return (f"the recipient is on dibao: temporary aid for them comes from the dibao funds' year-end balance, "
+                f"and none is recorded for {year - 1} ({FUND_RULE}, {share.source})")
+    allowance = fund_allowance(balance, share)
+    used = (await uow.caps.lock(payment.region, [FUND_SUBJECT], year))[FUND_SUBJECT]
+    if used + pay > allowance:
+        return (f"{pay} would pass the {share.share:.0%} of the {year - 1} dibao year-end balance ({balance}) that "
+                f"may go to temporary aid for dibao recipients: {allowance - used} is left ({FUND_RULE}, "
+                f"{share.source})")
+    await uow.caps.add(payment.region, [FUND_SUBJECT], year, pay)
+    return None
+
+
+FUND_SUBJECT = "dibao-fund"
 
 
 def _subjects(payment: Payment) -> list[str]:
@@ -159,8 +198,12 @@ async def _refused(uow: UnitOfWork, payment: Payment, receipt: BankReceipt, term
     reason = receipt.reason or "refused by the bank"
     if not await uow.payments.settle(payment.id, status=FAILED, reason=reason, bank_transaction=receipt.transaction_id):
         return
-    if payment.approved_on is not None and terms is not None and terms.caps(payment.region, payment.approved_on):
-        await uow.caps.add(payment.region, _subjects(payment), payment.approved_on.year, Money(-payment.amount.fen))
+    if payment.approved_on is not None and terms is not None and payment.kind != PAYROLL:
+        back = Money(-payment.amount.fen)
+        if terms.caps(payment.region, payment.approved_on):
+            await uow.caps.add(payment.region, _subjects(payment), payment.approved_on.year, back)
+        if terms.dibao_fund(payment.region, payment.approved_on) and await _is_dibao(uow, payment):
+            await uow.caps.add(payment.region, [FUND_SUBJECT], payment.approved_on.year, back)
     if payment.kind == ADVANCE and terms is not None:
         await reserve.give_back(uow, payment, terms, now, reason)
     record_for(uow, payment, PaymentFailed(payment_id=payment.id, amount=payment.amount, reason=reason,

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from disbursement.domain import BANK, PAYROLL, SCHEDULED, NoSuchRun, Payee, Payment, PayrollRefused
-from disbursement.policy import on_payroll, payroll_schedule
+from disbursement.policy import month_bounds, on_payroll, payroll_schedule
 from disbursement.records import BY, SOURCE
 from disbursement.store import UnitOfWork
 from disbursement.stores.payroll import Run
@@ -103,9 +103,9 @@ async def produce_chunk(run: Run, uow: UnitOfWork, *, size: int, now: datetime) 
                     region=run.region, source=SOURCE))
             await uow.commit()
             return await uow.runs.get(run.id)
-        batch, skipped = [], 0
+        batch, skipped, bounds = [], 0, month_bounds(run.month)
         for e in entries:
-            if not on_payroll(e.status, e.dispersed, e.since, e.deceased_on, run.month):
+            if not on_payroll(e.status, e.dispersed, e.since, e.deceased_on, bounds):
                 continue
             if e.monthly_fen is None or e.monthly_fen <= 0:
                 skipped += 1

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 from dataclasses import dataclass
+from decimal import Decimal
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -199,9 +200,10 @@ def payroll_schedule(pack: RegionPack, month: str) -> PayrollSchedule:
     return PayrollSchedule(first.replace(day=before - 1) if before else last, found.rule)
 
 
-def on_payroll(status: str, dispersed: bool | None, since: date, deceased_on: date | None, month: str) -> bool:
+def on_payroll(status: str, dispersed: bool | None, since: date, deceased_on: date | None,
+               month: str | tuple[date, date]) -> bool:
     """Dibao, and tekun cared for at home (分散供养: DT-PAY-10TH), in force during the month."""
-    first, last = month_bounds(month)
+    first, last = month_bounds(month) if isinstance(month, str) else month
     if status == "dibao" or (status == "tekun" and dispersed):
         return since <= last and (deceased_on is None or deceased_on >= first)
     return False
@@ -210,3 +212,28 @@ def on_payroll(status: str, dispersed: bool | None, since: date, deceased_on: da
 def no_clawback(paid_status: str | None, deceased_on: date | None) -> bool:
     """ANY-NO-CLAWBACK: a dibao or tekun recipient who died is never pursued."""
     return deceased_on is not None and paid_status in ("dibao", "tekun")
+
+
+# --- LF-FUND (Linfen 二(八)1) -------------------------------------------------------------------
+
+FUND_RULE = "LF-FUND"
+
+
+@dataclass(frozen=True)
+class DibaoFundShare:
+    share: Decimal
+    source: str
+
+
+def dibao_fund_share(pack: RegionPack, on: date) -> DibaoFundShare | None:
+    """At most this share of the dibao funds' year-end balance may go to temporary aid for dibao
+    recipients; None where the region has no such rule."""
+    try:
+        found = pack.parameter("dibao_fund_share", on)
+    except MissingParameter:
+        return None
+    return DibaoFundShare(Decimal(found.value), found.source)
+
+
+def fund_allowance(balance: Money, share: DibaoFundShare) -> Money:
+    return balance.times(share.share)

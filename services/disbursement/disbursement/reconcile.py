@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from disbursement.bank import Bank, StatementLine, read_statement
-from disbursement.domain import IN_FLIGHT, PAID, NoReconciliation, Payment
+from disbursement.domain import IN_FLIGHT, PAID, NoReconciliation
 from disbursement.policy import start_of
 from disbursement.records import open_task
 from disbursement.store import UnitOfWork
 from relief_shared.db import Database
+from relief_shared.money import Money
 
 PAGE = 5000
 KINDS = ("missing_credit", "duplicate_credit", "wrong_amount", "wrong_account", "never_sent")
@@ -33,9 +34,19 @@ RULE = "FX-LEDGER"
 class Break:
     reference: str
     kind: str
-    payment: Payment | None
+    payment_id: str | None
     expected: str | None
     found: str | None
+
+
+@dataclass(frozen=True)
+class Ours:
+    """Our side of one credit: what the statement must show."""
+
+    reference: str
+    payment_id: str
+    amount: Money
+    account: str
 
 
 @dataclass
@@ -45,30 +56,30 @@ class Tally:
     pending: int = 0
 
 
-async def _ours(uow: UnitOfWork, day: date) -> AsyncIterator[Payment]:
+async def _ours(uow: UnitOfWork, day: date) -> AsyncIterator[Ours]:
     start = start_of(day).astimezone(timezone.utc)
     end = start + timedelta(days=1)
     after = ""
     while True:
         page = await uow.payments.bank_paid_between(start, end, after=after, limit=PAGE)
-        for payment in page:
-            yield payment
+        for reference, payment_id, fen, account in page:
+            yield Ours(reference, payment_id, Money(fen), account or "")
         if len(page) < PAGE:
             return
-        after = page[-1].reference
+        after = page[-1][0]
 
 
-def _compare(payment: Payment, lines: list[StatementLine]) -> list[Break]:
+def _compare(ours: Ours, lines: list[StatementLine]) -> list[Break]:
     found: list[Break] = []
-    ref = payment.reference
+    ref, pid = ours.reference, ours.payment_id
     if len(lines) > 1:
-        found.append(Break(ref, "duplicate_credit", payment, "1 credit", f"{len(lines)} credits: "
+        found.append(Break(ref, "duplicate_credit", pid, "1 credit", f"{len(lines)} credits: "
                            + ", ".join(line.transaction_id for line in lines)))
     line = lines[0]
-    if line.amount != payment.amount:
-        found.append(Break(ref, "wrong_amount", payment, str(payment.amount), str(line.amount)))
-    if line.account != (payment.payee.bank_account or ""):
-        found.append(Break(ref, "wrong_account", payment, payment.payee.bank_account or "", line.account))
+    if line.amount != ours.amount:
+        found.append(Break(ref, "wrong_amount", pid, str(ours.amount), str(line.amount)))
+    if line.account != ours.account:
+        found.append(Break(ref, "wrong_account", pid, ours.account, line.account))
     return found
 
 
@@ -81,11 +92,11 @@ async def _unmatched(uow: UnitOfWork, groups: list[tuple[str, list[StatementLine
         if payment is not None and payment.status in IN_FLIGHT:
             tally.pending += 1
         elif payment is not None and payment.status == PAID:
-            breaks = _compare(payment, lines)
+            breaks = _compare(Ours(ref, payment.id, payment.amount, payment.payee.bank_account or ""), lines)
             tally.matched += not breaks
             found += breaks
         else:
-            found.append(Break(ref, "never_sent", payment, None,
+            found.append(Break(ref, "never_sent", payment.id if payment else None, None,
                                f"{lines[0].amount} to account {lines[0].account} ({lines[0].transaction_id})"))
     return found
 
@@ -101,7 +112,7 @@ async def find_breaks(uow: UnitOfWork, statement: Path, day: date) -> tuple[list
     while o is not None or s is not None:
         if s is None or (o is not None and o.reference < s[0]):
             assert o is not None
-            found.append(Break(o.reference, "missing_credit", o, str(o.amount), None))
+            found.append(Break(o.reference, "missing_credit", o.payment_id, str(o.amount), None))
             o = await anext(ours, None)
             continue
         tally.credits += 1
@@ -127,8 +138,9 @@ async def reconcile(day: date, db: Database, bank: Bank, *, region: str, now: da
     async with db.reading() as uow:
         found, tally = await find_breaks(uow, statement, day)
     async with db.uow() as uow:
+        involved = await uow.payments.by_ids(sorted({b.payment_id for b in found if b.payment_id}))
         for b in found:
-            payment = b.payment
+            payment = involved.get(b.payment_id) if b.payment_id else None
             added = await uow.reconciliations.add_break(dict(
                 day=day, reference=b.reference, kind=b.kind, payment_id=payment.id if payment else None,
                 region=payment.region if payment else region, expected=b.expected, found=b.found, task_id=None))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from disbursement.stores.funds import CapUsage, Funds
+from disbursement.stores.funds import CapUsage, DibaoFund, Funds
 from disbursement.stores.ledger import Ledger
 from disbursement.stores.payments import Payments
 from disbursement.stores.payroll import Roster, Runs
@@ -25,6 +25,7 @@ class UnitOfWork(db.UnitOfWork):
     ledger: Ledger
     funds: Funds
     caps: CapUsage
+    dibao_fund: DibaoFund
     tasks: Tasks
     receipts: Receipts
     reconciliations: Reconciliations
@@ -38,6 +39,7 @@ class UnitOfWork(db.UnitOfWork):
         self.ledger = Ledger(conn)
         self.funds = Funds(conn)
         self.caps = CapUsage(conn)
+        self.dibao_fund = DibaoFund(conn)
         self.tasks = Tasks(conn)
         self.receipts = Receipts(conn)
         self.reconciliations = Reconciliations(conn)

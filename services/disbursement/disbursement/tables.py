@@ -93,6 +93,15 @@ cap_usage = Table(
     Column("used_fen", BigInteger, nullable=False),
 )
 
+dibao_fund_balances = Table(  # LF-FUND: the dibao funds' year-end balance, as the district records it
+    "dibao_fund_balances", metadata,
+    Column("region", String(64), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("balance_fen", BigInteger, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+)
+
 cash_receipts = Table(
     "cash_receipts", metadata,
     Column("id", String(36), primary_key=True),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from disbursement import policy
-from disbursement.policy import Caps, ReserveRule, approval_day, payment_limits
+from disbursement.policy import Caps, DibaoFundShare, ReserveRule, approval_day, payment_limits
 from relief_shared import timelimits
 from relief_shared.calendar import SHANGHAI, WorkingCalendar
 from relief_shared.regions import RegionPack, RegionPacks, UnknownRegion
@@ -40,3 +40,7 @@ class PaymentTerms:
     def reserve(self, region: str, on: date) -> ReserveRule | None:
         pack = self.pack(region)
         return policy.reserve_rule(pack, on) if pack else None
+
+    def dibao_fund(self, region: str, on: date) -> DibaoFundShare | None:
+        pack = self.pack(region)
+        return policy.dibao_fund_share(pack, on) if pack else None

@@ -43,6 +43,7 @@ class PaymentWorker:
         self.clock = clock or Clock()  # business time (due days, deadlines met); leases and back-off stay real time
         self.terms = terms
         self.calls: dict[asyncio.Future, list[Payment]] = {}
+        self.settled = 0  # answers recorded by this worker (progress for operators and benchmarks)
 
     async def run(self) -> None:
         released = await paying.release_in_flight(self.db.uow())
@@ -85,6 +86,7 @@ class PaymentWorker:
             answers += self._answers(self.calls.pop(call), call)
         if answers:
             await paying.record_answers(self.db.uow(), answers, self.terms, now=self.clock.now())
+            self.settled += sum(a.receipt is not None and a.receipt.answered for a in answers)
         return started
 
     async def drain(self) -> None:

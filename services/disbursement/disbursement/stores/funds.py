@@ -12,11 +12,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from disbursement.domain import Fund
-from disbursement.tables import cap_usage, reserve_funds
+from disbursement.tables import cap_usage, dibao_fund_balances, reserve_funds
 from relief_shared.db import insert_if_absent
 from relief_shared.money import Money
 
-f, u = reserve_funds.c, cap_usage.c
+f, u, d = reserve_funds.c, cap_usage.c, dibao_fund_balances.c
 
 
 class Funds:
@@ -67,6 +67,26 @@ class CapUsage:
             query = query.with_for_update()
         return {subject: Money(used) for subject, used in await self.conn.execute(query)}
 
+    async def used(self, region: str, subject: str, year: int) -> Money:
+        fen = await self.conn.scalar(select(u.used_fen).where(u.region == region, u.subject == subject, u.year == year))
+        return Money(fen or 0)
+
     async def add(self, region: str, subjects: list[str], year: int, amount: Money) -> None:
         await self.conn.execute(update(cap_usage).where(u.region == region, u.subject.in_(subjects), u.year == year)
                                 .values(used_fen=u.used_fen + amount.fen))
+
+
+class DibaoFund:
+    """LF-FUND: the dibao funds' year-end balance per region and year."""
+
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def record(self, region: str, year: int, balance: Money, by: str, at: datetime) -> None:
+        await self.conn.execute(dibao_fund_balances.delete().where(d.region == region, d.year == year))
+        await self.conn.execute(dibao_fund_balances.insert().values(region=region, year=year, balance_fen=balance.fen,
+                                                                    recorded_by=by, recorded_at=at))
+
+    async def balance(self, region: str, year: int) -> Money | None:
+        fen = await self.conn.scalar(select(d.balance_fen).where(d.region == region, d.year == year))
+        return Money(fen) if fen is not None else None

@@ -33,15 +33,22 @@ _claim_again = (update(payments).where(p.id == bindparam("b_id"), p.status == bi
 _set_transaction = update(payments).where(p.id == bindparam("b_id"))
 
 
+_AT = {column.name: n for n, column in enumerate(payments.c)}  # rows of `select(payments)` by position: fast
+
+
 def payment_of(row: Any) -> Payment:
-    approved = Money(row.approved_fen) if row.approved_fen is not None else None
-    return Payment(id=row.id, case_id=row.case_id, task_id=row.task_id, region=row.region, org_unit=row.org_unit,
-                   amount=Money(row.amount_fen),
-                   payee=Payee(row.payee_name, row.payee_id_number, row.bank_account, row.household_id),
-                   channel=row.channel, status=row.status, due=row.due, attempts=row.attempts,
-                   correlation_id=row.correlation_id, paid_at=row.paid_at, instalment=row.instalment, kind=row.kind,
-                   not_before=row.not_before, approved=approved, approved_on=row.approved_on, reference=row.reference,
-                   reissues=row.reissues, payroll_month=row.payroll_month, last_error=row.last_error, rule=row.rule)
+    r, at = tuple(row), _AT
+    approved = r[at["approved_fen"]]
+    return Payment(id=r[at["id"]], case_id=r[at["case_id"]], task_id=r[at["task_id"]], region=r[at["region"]],
+                   org_unit=r[at["org_unit"]], amount=Money(r[at["amount_fen"]]),
+                   payee=Payee(r[at["payee_name"]], r[at["payee_id_number"]], r[at["bank_account"]],
+                               r[at["household_id"]]),
+                   channel=r[at["channel"]], status=r[at["status"]], due=r[at["due"]], attempts=r[at["attempts"]],
+                   correlation_id=r[at["correlation_id"]], paid_at=r[at["paid_at"]], instalment=r[at["instalment"]],
+                   kind=r[at["kind"]], not_before=r[at["not_before"]],
+                   approved=Money(approved) if approved is not None else None, approved_on=r[at["approved_on"]],
+                   reference=r[at["reference"]], reissues=r[at["reissues"]], payroll_month=r[at["payroll_month"]],
+                   last_error=r[at["last_error"]], rule=r[at["rule"]])
 
 
 def row_of(payment: Payment, now: datetime) -> dict[str, Any]:
@@ -219,14 +226,21 @@ class Payments:
             p.payroll_month == month, p.region == region, p.status == PAID))
         return Money(int(total))
 
-    async def bank_paid_between(self, start: datetime, end: datetime, *, after: str, limit: int) -> list[Payment]:
-        """Bank payments paid in [start, end), by reference, after `after` (a streaming merge)."""
+    async def bank_paid_between(self, start: datetime, end: datetime, *, after: str,
+                                limit: int) -> list[tuple[str, str, int, str | None]]:
+        """Bank payments paid in [start, end) as (reference, id, amount_fen, account), by reference,
+        after `after`: one page of a streaming merge, light enough for a million rows."""
         # byte order on both backends, as the bank's statement is sorted (PostgreSQL's locale would not be)
         reference = p.reference.collate("C") if self.conn.dialect.name == "postgresql" else p.reference
-        rows = await self.conn.execute(select(payments).where(
-            p.channel == BANK, p.status == PAID, p.paid_at >= start, p.paid_at < end, reference > after)
-            .order_by(reference).limit(limit))
-        return [payment_of(row) for row in rows]
+        rows = await self.conn.execute(select(p.reference, p.id, p.amount_fen, p.bank_account).where(
+            p.channel == BANK, p.status == PAID, p.paid_at >= start, p.paid_at < end,
+            reference > after).order_by(reference).limit(limit))
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    async def by_ids(self, ids: list[str]) -> dict[str, Payment]:
+        if not ids:
+            return {}
+        return {row.id: payment_of(row) for row in await self.conn.execute(select(payments).where(p.id.in_(ids)))}
 
     async def by_references(self, references: list[str]) -> dict[str, Payment]:
         if not references:

@@ -101,3 +101,34 @@ async def test_two_concurrent_payments_cannot_both_slip_under_the_cap(suite: Sui
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+async def test_temporary_aid_for_dibao_recipients_stays_within_ten_percent_of_the_dibao_balance(suite: Suite) -> None:
+    """LF-FUND: with 20,000 left in the dibao funds at the end of last year, 2,000 may go to
+    temporary aid for dibao recipients this year; above it is refused, naming the rule."""
+    district = staff_token("district", sub="district-lf", region="linfen", org_unit=None)
+    async with suite.running() as app:
+        status = make_event("status.changed", "lf-dibao", region="linfen", person={"id_number": C, "name": "临汾低保"},
+                            status="dibao", previous="none", since="2026-01-01", monthly_amount="600.00",
+                            reason="dibao approved", rules=["DT-20D"], by={"id": "a", "name": "审批人"})
+        await app.publish(status)
+        await app.publish(approved_lf("lf-f0", "300.00", C, household=None))
+        await reach_lf(app, "lf-f0", ["failed"])  # no balance recorded: refused with the reason
+        failed = await published_once(app.js, "payment.failed", "lf-f0")
+        assert failed.data.rule == "LF-FUND" and "none is recorded" in failed.data.reason
+        year = (await payments_lf(app, "lf-f0"))[0]["due"] or str(date.today())
+        last_year = int(failed.data.reason.split("none is recorded for ")[1][:4])
+        r = await app.client.put(f"/v1/dibao-fund/{last_year}", json={"balance": "20000.00"}, headers=district)
+        assert r.status_code == 200, r.text
+        assert (r.json()["allowance"], r.json()["share"]) == ("2000.00", "0.10")
+        await app.publish(approved_lf("lf-f1", "1500.00", C, household=None))
+        await reach_lf(app, "lf-f1", ["paid"])
+        await app.publish(approved_lf("lf-f2", "800.00", C, household=None))
+        await reach_lf(app, "lf-f2", ["failed"])
+        refused = await published_once(app.js, "payment.failed", "lf-f2")
+        assert refused.data.rule == "LF-FUND" and "500.00 is left" in refused.data.reason
+        view = (await app.client.get(f"/v1/dibao-fund/{last_year}", headers=CLERK_LF)).json()
+        assert (view["used"], view["allowance"]) == ("1500.00", "2000.00")
+        await app.publish(approved_lf("lf-f3", "800.00", B, household=None))  # not on dibao: not counted here
+        await reach_lf(app, "lf-f3", ["paid"])
+        assert year

@@ -14,10 +14,11 @@ DISTRICT_DT = staff_token("district", sub="district-dt", region="wenzhou-dongtou
 PAYEE = {"id_number": "330322198506071234", "name": "林小梅"}
 
 
-def approved_dt(case_id: str, amount: str, *, rules: list[str] | None = None, **extra: object):  # noqa: ANN201
+def approved_dt(case_id: str, amount: str, *, rules: list[str] | None = None, payee: dict | None = None,
+                **extra: object):  # noqa: ANN201
     return make_event("case.approved", case_id, region="wenzhou-dongtou", task_id=f"t-{case_id}", step="approve",
                       amount=amount, approved_by={"id": "staff-9", "name": "审批人"}, org_unit="wenzhou-dongtou/beiyan",
-                      payee=PAYEE, rules=rules or ["DT-15D"], comment="", by={"id": "staff-9", "name": "审批人"},
+                      payee=payee or PAYEE, rules=rules or ["DT-15D"], comment="", by={"id": "staff-9", "name": "审批人"},
                       **extra)
 
 

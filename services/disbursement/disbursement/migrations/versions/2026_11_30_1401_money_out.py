@@ -73,6 +73,14 @@ def upgrade() -> None:
         sa.Column("used_fen", sa.BigInteger, nullable=False),
     )
     op.create_table(
+        "dibao_fund_balances",
+        sa.Column("region", sa.String(64), primary_key=True),
+        sa.Column("year", sa.Integer, primary_key=True),
+        sa.Column("balance_fen", sa.BigInteger, nullable=False),
+        sa.Column("recorded_by", sa.String(200), nullable=False),
+        sa.Column("recorded_at", UTC, nullable=False),
+    )
+    op.create_table(
         "cash_receipts",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("payment_id", sa.String(36), nullable=False, unique=True),
@@ -179,5 +187,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("payroll_runs", "roster", "recoveries", "reconciliation_breaks", "reconciliations",
-                  "payment_tasks", "cash_receipts", "cap_usage", "reserve_funds", "ledger"):
+                  "payment_tasks", "cash_receipts", "dibao_fund_balances", "cap_usage", "reserve_funds", "ledger"):
         op.drop_table(table)
