@@ -91,7 +91,7 @@ async def hand_over(cmd: HandOver, uow: UnitOfWork, terms: PaymentTerms, *, now:
                                                           f"receipt {receipt.id}"))
         record_for(uow, payment, PaymentPaid(payment_id=payment.id, amount=payment.amount, paid_at=paid_at,
                                              bank_reference=payment.id, bank_transaction=receipt.id,
-                                             channel=cmd.kind, reduced_from=payment.approved,  # type: ignore[arg-type]
+                                             reduced_from=payment.approved,
                                              rules=[CHANNEL_RULE if cmd.kind == CASH else KIND_RULE], by=BY))
         closed = await uow.deadlines.close(payment.case_id, stopped_by="payment.paid", at=now)
         uow.record(*(deadlines.envelope("closed", d, service=SOURCE) for d in closed))

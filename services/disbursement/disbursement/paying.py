@@ -187,7 +187,7 @@ async def _settle_paid(uow: UnitOfWork, booked: list[Answer], now: datetime) -> 
             continue
         record_for(uow, a.payment, PaymentPaid(
             payment_id=a.payment.id, amount=a.payment.amount, paid_at=receipt.at.astimezone(SHANGHAI),
-            bank_reference=a.payment.bank_reference, bank_transaction=receipt.transaction_id, channel="bank",
+            bank_reference=a.payment.bank_reference, bank_transaction=receipt.transaction_id,
             reduced_from=a.payment.approved, rules=[a.payment.rule] if a.payment.rule else [], by=BY))
         closed = await uow.deadlines.close(a.payment.case_id, stopped_by="payment.paid", at=now)
         uow.record(*(deadlines.envelope("closed", d, service=SOURCE) for d in closed))

@@ -35,7 +35,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _instalments(event: Envelope[CaseApproved], due: date | None) -> list[tuple[Money, date | None]]:
+def _instalments(event: Envelope[CaseApproved]) -> list[tuple[Money, date | None]]:
     data = event.data
     try:
         return policy.plan(data.amount, [(i.amount, i.due) for i in data.instalments or []])
@@ -56,7 +56,7 @@ async def schedule_payment(event: Envelope[CaseApproved], uow: UnitOfWork, terms
     first_due = terms.due(limits, event.occurred_at)
     channel = data.channel or BANK
     payee = Payee(data.payee.name, data.payee.id_number, data.bank_account, data.household_id)
-    plan = _instalments(event, first_due)
+    plan = _instalments(event)
     staged = len(plan) > 1
     made = [Payment(id=str(uuid.uuid4()), case_id=event.case_id, task_id=data.task_id, region=event.region,
                     org_unit=data.org_unit, amount=amount, payee=payee, channel=channel, status=SCHEDULED,

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from relief_shared.contract.fields import Actor, Amount, BankAccount, Instant, LocalDate, Payload, Person
+from relief_shared.contract.fields import PERSONAL_MARK, Actor, Amount, BankAccount, Instant, LocalDate, Payload, Person
 from relief_shared.contract.registry import event
 
 
@@ -53,7 +53,8 @@ class CaseApproved(Payload):
                           "null: one instalment, due at once")
     household_id: str | None = Field(None, max_length=64,
                                       description="the payee's household, for the household's yearly cap (LF-CAP)")
-    bank_account: BankAccount | None = Field(None, description="the payee's own account (FX-PAY-CHANNEL)")
+    bank_account: BankAccount | None = Field(None, description="the payee's own account (FX-PAY-CHANNEL)",
+                                             json_schema_extra={PERSONAL_MARK: "bank_account"})
 
 
 @event("case.revoked", 1, publisher="approval",

@@ -31,10 +31,9 @@ class PaymentSent(_Payment):
        summary="The bank booked the transfer, or the cash or goods were handed over against a receipt.")
 class PaymentPaid(_Payment):
     paid_at: Instant
-    bank_reference: str = Field(description="bank: the reference the bank de-duplicates on; cash and in kind: "
-                                            "the payment id")
+    bank_reference: str = Field(description="bank: the reference the bank de-duplicates on; cash and in kind "
+                                            "(the channel of payment.scheduled): the payment id")
     bank_transaction: str = Field(description="bank: its transaction id; cash and in kind: the receipt id")
-    channel: Literal["bank", "cash", "in_kind"] | None = Field(None, description="null: bank")
     reduced_from: Amount | None = Field(None, description="the instalment's amount before a yearly cap reduced it")
     rules: list[str] = Field(default_factory=list, description="rules applied at payment, e.g. LF-CAP")
 

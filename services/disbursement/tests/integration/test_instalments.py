@@ -161,7 +161,7 @@ async def test_cash_needs_two_witnesses_where_the_recipient_cannot_sign(suite: S
         assert [w["id_number"] for w in receipt["witnesses"]] == ["3303**********1111", "3303**********2222"]
         await reach(app, "case-cash", ["paid"])
         paid = await published_once(app.js, "payment.paid", "case-cash")
-        assert paid.data.channel == "cash" and paid.data.bank_transaction == receipt["id"]
+        assert paid.data.bank_transaction == receipt["id"] and paid.data.rules == ["FX-PAY-CHANNEL"]
         lines = (await app.client.get("/v1/ledger/export", params={"org_unit": "wenzhou-dongtou/beiyan",
                                                                    "month": "2026-03"}, headers=CLERK_DT)).json()
         assert [(line["kind"], line["amount"], line["channel"]) for line in lines] == [("payment", "800.00", "cash")]
