@@ -122,6 +122,8 @@ async def test_a_duplicated_approval_is_paid_once(suite: Suite) -> None:
         event = approved("case-dup")
         await app.publish(event)
         await app.publish(event)  # same Nats-Msg-Id: JetStream drops it
+        # the same envelope delivered again past JetStream's de-duplication: the inbox drops it
+        await app.js.publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": f"{event.id}-again"})
         await app.publish(approved("case-dup"))  # a new envelope for the same approval task
         payment = await app.settled("case-dup")
         assert payment["amount"] == "1500.00" and payment["channel"] == "bank" and payment["paid_at"]
