@@ -12,7 +12,7 @@ class BankSettings(BaseModel):
     """The simulated bank: `DISBURSEMENT_BANK__MODE=timeout` and so on."""
 
     mode: BankMode = "succeed"
-    script: list[BankMode] = []  # modes for the first calls, before `mode` answers every call
+    script: list[BankMode] = []  # modes for the next calls, before `mode` answers every call
     path: Path | None = None  # default: <data_dir>/bank-simulator.sqlite
     timeout_seconds: float = 10.0  # a call that takes longer counts as a timeout
 
@@ -23,12 +23,16 @@ class Settings(ServiceSettings):
 
     bank: BankSettings = BankSettings()
     payment_poll_seconds: float = 1.0
-    payment_batch: int = 20
+    payment_batch: int = 200  # due payments claimed at once
+    payment_max_calls: int = 32  # bank calls in flight at once (pipelined)
+    payment_bank_batch: int = 500  # payroll items per batch file
     # An in-flight payment is left alone this long before another round may take it over;
     # it must exceed the bank timeout.
     payment_lease_seconds: float = 60.0
     payment_retry_seconds: float = 5.0
     payment_retry_max_seconds: float = 300.0
+    payroll_chunk: int = 5000  # roster entries produced per transaction
+    payroll_poll_seconds: float = 2.0
 
     @property
     def bank_path(self) -> Path:

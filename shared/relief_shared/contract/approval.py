@@ -1,10 +1,17 @@
 """Approval tasks and decisions (approval, policy.md §4)."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
-from relief_shared.contract.fields import Actor, Amount, Instant, Payload, Person
+from relief_shared.contract.fields import PERSONAL_MARK, Actor, Amount, BankAccount, Instant, LocalDate, Payload, Person
 from relief_shared.contract.registry import event
+
+
+class Instalment(Payload):
+    amount: Amount
+    due: LocalDate
 
 
 class RouteSummary(Payload):
@@ -39,6 +46,28 @@ class CaseApproved(Payload):
     payee: Person
     rules: list[str]
     comment: str
+    by: Actor
+    channel: Literal["bank", "cash", "in_kind"] | None = Field(
+        None, description="how it is paid (FX-PAY-CHANNEL, CQ-PAY-KIND); null: bank")
+    instalments: list[Instalment] | None = Field(
+        None, description="a staged plan (STAGED): amounts adding up to `amount`, each with the day it falls due; "
+                          "null: one instalment, due at once")
+    household_id: str | None = Field(None, max_length=64,
+                                      description="the payee's household, for the household's yearly cap (LF-CAP)")
+    bank_account: BankAccount | None = Field(None, description="the payee's own account (FX-PAY-CHANNEL)",
+                                             json_schema_extra={PERSONAL_MARK: "bank_account"})
+
+
+@event("case.revoked", 1, publisher="approval",
+       summary="An approval was revoked: its unpaid instalments are cancelled; money obtained by fraud is "
+               "recovered (ANY-RECOVER), except after a dibao or tekun recipient's death (ANY-NO-CLAWBACK).")
+class CaseRevoked(Payload):
+    task_id: str | None = Field(None, description="the approval revoked; null: every approval of the case")
+    reason: str = Field(max_length=2000)
+    fraudulent: bool = Field(description="obtained by fraud (冒领, 骗取): what was paid is to be recovered")
+    recover: Amount | None = Field(None, description="the amount to recover; null: everything paid")
+    recovery_instalments: list[Instalment] | None = Field(None, description="how the debtor repays")
+    rules: list[str]
     by: Actor
 
 

@@ -32,8 +32,12 @@ APPROVAL_CALCULATED = consumer(
     "approval-calculated", service="approval", events=[("benefit.calculated", 1)],
     purpose="routes the calculated case and opens its first task")
 DISBURSEMENT_APPROVED = consumer(
-    "disbursement-approved", service="disbursement", events=[("case.approved", 1)],
-    purpose="schedules the payment of an approval, exactly once")
+    "disbursement-approved", service="disbursement", events=[("case.approved", 1), ("case.revoked", 1)],
+    purpose="schedules the instalments of an approval, exactly once; a revocation cancels the unpaid ones and "
+            "opens a recovery of fraudulently obtained money (ANY-RECOVER)")
+DISBURSEMENT_ROSTER = consumer(
+    "disbursement-roster", service="disbursement", events=[("status.changed", 1)],
+    purpose="keeps the monthly payroll's roster: who is dibao or dispersed tekun, for how much (DT-PAY-10TH)")
 DEADLINE_EVENTS = [(f"deadline.{kind}", 1) for kind in ("opened", "due_soon", "breached", "closed", "rescheduled")]
 ELIGIBILITY_DEADLINES = consumer(
     "eligibility-deadlines", service="eligibility", events=DEADLINE_EVENTS,

@@ -116,6 +116,24 @@ EXAMPLES: dict[tuple[str, int], Payload] = {
     ("payment.failed", 1): payment.PaymentFailed(payment_id="9d1e2f00-0000-4000-8000-000000000002",
                                                  amount=FIVE_THOUSAND, reason="account closed", retryable=False,
                                                  by=system("disbursement")),
+    ("case.revoked", 1): approval.CaseRevoked(reason="income concealed (隐瞒收入)", fraudulent=True,
+                                              recover=Money.yuan("1500.00"), rules=["ANY-RECOVER"], by=APPROVER),
+    ("payment.cancelled", 1): payment.PaymentCancelled(
+        payment_id="9d1e2f00-0000-4000-8000-000000000002", amount=FIVE_THOUSAND, reason="approval revoked",
+        rules=["STAGED"], by=system("disbursement")),
+    ("payment.task_opened", 1): payment.PaymentTaskOpened(
+        task_id="3f6a1c20-0000-4000-8000-000000000004", kind="correct_account", role="clerk", org_unit=ORG_UNIT,
+        payment_id="9d1e2f00-0000-4000-8000-000000000002", detail="the bank refused the account: correct it",
+        rules=["FX-PAY-CHANNEL"], by=system("disbursement")),
+    ("payment.reserve_below_floor", 1): payment.ReserveBelowFloor(
+        org_unit="wenzhou-dongtou/beiyan", balance=Money.yuan("8000.00"), floor=Money.yuan("10000.00"),
+        rules=["DT-RESERVE"], by=system("disbursement")),
+    ("payment.payroll_month_opened", 1): payment.PayrollMonthOpened(
+        run_id="6a2b3c40-0000-4000-8000-000000000005", month="2026-12", recipients=1200,
+        total=Money.yuan("624000.00"), skipped=0, due=date(2026, 12, 9), by=system("disbursement")),
+    ("payment.payroll_completed", 1): payment.PayrollCompleted(
+        run_id="6a2b3c40-0000-4000-8000-000000000005", month="2026-12", paid=1199, failed=1,
+        total_paid=Money.yuan("623480.00"), by=system("disbursement")),
 }
 
 

@@ -24,6 +24,8 @@ def personal(kind: PersonalKind, description: str) -> object:
 
 IdNumber = Annotated[str, Field(min_length=18, max_length=18, pattern=r"^\d{17}[\dX]$"),
                      personal("id_number", "18-character citizen ID number (GB 11643)")]
+BankAccount = Annotated[str, Field(min_length=8, max_length=32, pattern=r"^[0-9]{8,32}$"),
+                       personal("bank_account", "a citizen's bank card or passbook number")]
 PersonName = Annotated[str, Field(max_length=100), personal("name", "a citizen's name")]
 Amount = Yuan
 """Exact yuan, a string such as "1500.00" on the wire (relief_shared.money)."""

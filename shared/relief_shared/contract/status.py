@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from relief_shared.contract.fields import Actor, Amount, LocalDate, Payload, Person
+from relief_shared.contract.fields import PERSONAL_MARK, Actor, Amount, BankAccount, LocalDate, Payload, Person
 from relief_shared.contract.registry import event
 
 Status = Literal["dibao", "marginal", "tekun", "none"]
@@ -30,3 +30,8 @@ class StatusChanged(Payload):
     reason: str = Field(description="why: the decision or termination, with its clause")
     rules: list[str]
     by: Actor
+    org_unit: str | None = Field(None, max_length=100, description="the town/street that pays the person")
+    bank_account: BankAccount | None = Field(None, description="the person's own account for the monthly payment",
+                                             json_schema_extra={PERSONAL_MARK: "bank_account"})
+    deceased_on: LocalDate | None = Field(None, description="the person died (status `none` from then on): "
+                                                            "nothing paid to them is recovered (ANY-NO-CLAWBACK)")

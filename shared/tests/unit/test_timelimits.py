@@ -73,7 +73,7 @@ def test_regions_have_only_their_own_limits() -> None:
     assert PACKS.get("fuxin-haizhou").time_limits == {}
     assert PACKS.get("chongqing-yubei").time_limit("DT-ADV", date(2026, 1, 1)) is None
     owned = {lim.id for lim in PACKS.get("wenzhou-dongtou").limits_owned_by("disbursement", date(2026, 1, 1))}
-    assert owned == {"DT-PAY-3WD", "DT-PAY-10TH"}
+    assert owned == {"DT-PAY-3WD", "DT-PAY-10TH", "DT-ADV-PAY"}
     every = {lim.id for p in ("chongqing-yubei", "wenzhou-dongtou") for lim in PACKS.get(p).time_limits.values()}
     assert {"CQ-ADV", "CQ-ADV-ENTRY", "CQ-ADV-FILING", "CQ-EMG-3WD", "DT-ADV", "DT-15D", "DT-20D",
             "DT-FEEDBACK-1WD", "DT-PAY-3WD", "DT-PAY-10TH"} <= every

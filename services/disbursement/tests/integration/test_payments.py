@@ -122,6 +122,8 @@ async def test_a_duplicated_approval_is_paid_once(suite: Suite) -> None:
         event = approved("case-dup")
         await app.publish(event)
         await app.publish(event)  # same Nats-Msg-Id: JetStream drops it
+        # the same envelope delivered again past JetStream's de-duplication: the inbox drops it
+        await app.js.publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": f"{event.id}-again"})
         await app.publish(approved("case-dup"))  # a new envelope for the same approval task
         payment = await app.settled("case-dup")
         assert payment["amount"] == "1500.00" and payment["channel"] == "bank" and payment["paid_at"]
@@ -158,12 +160,15 @@ async def test_a_lost_reply_is_resolved_by_asking_the_bank(suite: Suite) -> None
     assert receipt.reference == payment["id"] and paid.data.model_dump(mode="json")["bank_transaction"] == receipt.transaction_id
 
 
-async def test_a_refusal_fails_the_payment_for_good(suite: Suite) -> None:
+async def test_a_refusal_fails_the_payment_and_asks_for_the_account(suite: Suite) -> None:
     async with suite.running(mode="fail") as app:
         await app.publish(approved("case-fail"))
         payment = await app.settled("case-fail", "failed")
         failed = await published_once(app.js, "payment.failed", "case-fail")
-        assert failed.data.model_dump(mode="json")["retryable"] is False and failed.data.model_dump(mode="json")["reason"]
+        # refused, not lost: correcting the account lets it be issued again (a clerk's task)
+        assert failed.data.model_dump(mode="json")["retryable"] is True and failed.data.model_dump(mode="json")["reason"]
+        task = await published_once(app.js, "payment.task_opened", "case-fail")
+        assert task.data.kind == "correct_account" and task.data.payment_id == payment["id"]
         assert failed.data.model_dump(mode="json")["payment_id"] == payment["id"] and payment["paid_at"] is None
         assert await published(app.js, "payment.paid", "case-fail") == []
     assert await suite.bookings() == 0
@@ -276,8 +281,8 @@ async def test_dongtou_pays_within_three_working_days_on_the_deadline_clock(suit
         event = make_event("case.approved", "case-dt", region="wenzhou-dongtou", task_id="t-dt", step="approve",
                            amount="800.00", approved_by={"id": "staff-9", "name": "审批人"},
                            org_unit="wenzhou-dongtou/beiyan", payee={"id_number": "210902199001011234", "name": "张三"},
-                           rules=["DT-ADV"], comment="", by={"id": "staff-9", "name": "审批人"})
-        await app.publish(event)
+                           rules=["DT-15D"], comment="", by={"id": "staff-9", "name": "审批人"})
+        await app.publish(event)  # ordinary temporary aid: advance aid (DT-ADV) is paid from the reserve fund
         scheduled = await published_once(app.js, "payment.scheduled", "case-dt")
         assert str(scheduled.data.due) == "2026-03-11" and "DT-PAY-3WD" in scheduled.data.rules  # Fri → Wed
         opened = await published_once(app.js, "deadline.opened", "case-dt")

@@ -86,3 +86,38 @@ async def test_concurrent_transfers_with_one_reference_book_once(tmp_path) -> No
 def test_unknown_modes_are_refused(tmp_path) -> None:  # noqa: ANN001
     with pytest.raises(ValueError):
         SimulatedBank(tmp_path / "bank.sqlite").steer(script=["explode"])
+
+
+async def test_bad_account_refuses_with_its_code(tmp_path) -> None:  # noqa: ANN001
+    bank = SimulatedBank(tmp_path / "bank.sqlite")
+    bank.steer(bad_accounts=["6222000000000000"])
+    refused = await bank.transfer("pay-1", AMOUNT, "张三", "210902199001011234", "6222000000000000")
+    assert refused.outcome == "refused" and refused.code == "bad_account"
+    assert (await pay(bank, "pay-2")).booked
+
+
+async def test_unknown_books_and_only_a_status_query_tells(tmp_path) -> None:  # noqa: ANN001
+    bank = SimulatedBank(tmp_path / "bank.sqlite", mode="unknown")
+    answer = await pay(bank)
+    assert answer.outcome == "unknown" and not answer.answered
+    status = await bank.status("pay-1")
+    assert status is not None and status.booked
+
+
+async def test_a_batch_is_answered_item_by_item_and_written_on_the_days_statement(tmp_path) -> None:  # noqa: ANN001
+    from datetime import date, datetime, timezone
+
+    from disbursement.bank import TransferOrder, read_statement
+    bank = SimulatedBank(tmp_path / "bank.sqlite", now=lambda: datetime(2026, 3, 5, 2, 0, tzinfo=timezone.utc))
+    bank.steer(bad_accounts=["62220002"])
+    orders = [TransferOrder(f"r{i}", AMOUNT, "张三", "210902199001011234", f"6222000{i}") for i in range(4)]
+    receipts = await bank.transfer_batch(orders)
+    assert [r.outcome for r in receipts] == ["booked", "booked", "refused", "booked"]
+    assert await bank.transfer_batch(orders) == receipts  # the same references: nothing booked again
+    bank.duplicate_credit("r0")
+    bank.alter_credit("r1", amount=Money.yuan("1.00"))
+    bank.stray_credit("zz", AMOUNT, "62229999", date(2026, 3, 5))
+    lines = list(read_statement(await bank.statement(date(2026, 3, 5))))
+    assert [line.reference for line in lines] == ["r0", "r0", "r1", "r3", "zz"]
+    assert lines[2].amount == Money.yuan("1.00")
+    assert list(read_statement(await bank.statement(date(2026, 3, 6)))) == []

@@ -1,0 +1,1 @@
+"""Repositories on disbursement's unit of work, one concept a module."""
