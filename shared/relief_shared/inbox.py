@@ -41,7 +41,8 @@ from relief_shared.pull import ConsumerGone, Puller
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope[Any], UnitOfWork], Awaitable[None]]
+Handler = Callable[..., Awaitable[None]]
+Prepare = Callable[[Sequence[Envelope[Any]]], Awaitable[dict[str, Any]]]
 BatchHandler = Callable[[Sequence[Envelope[Any]], UnitOfWork], Awaitable[None]]
 
 
@@ -54,11 +55,15 @@ class Subscription:
     """A declared consumer (the contract's `ConsumerSpec`) bound to the service's use case.
 
     `handler` takes one typed event, or with `takes_batches` the list of a batch's new events at
-    once (in delivery order; a failing batch is retried one event at a time, so it may get one)."""
+    once (in delivery order; a failing batch is retried one event at a time, so it may get one).
+    `prepare`, when given, runs before the transaction opens — the place for a call to another
+    service, which must never hold the write lock — and its answer for each event (by event id)
+    reaches a one-event handler as its third argument."""
 
     spec: ConsumerSpec
     handler: Handler | BatchHandler
     takes_batches: bool = False
+    prepare: Prepare | None = None
 
     @property
     def durable(self) -> str:
@@ -135,8 +140,9 @@ class Consumer:
             if event is not None:
                 parsed.append((msg, event))
         try:
+            prepared = await self._prepare([event for _, event in parsed])
             async with self.db.uow() as uow:
-                await self._apply_in(uow, [event for _, event in parsed])
+                await self._apply_in(uow, [event for _, event in parsed], prepared)
                 await uow.commit()
         except asyncio.CancelledError:
             raise
@@ -186,8 +192,9 @@ class Consumer:
 
     async def apply(self, event: Envelope[Any]) -> bool:
         """Run the handler in one transaction with the inbox row; False if seen before."""
+        prepared = await self._prepare([event])
         async with self.db.uow() as uow:
-            if not await self._apply_in(uow, [event]):
+            if not await self._apply_in(uow, [event], prepared):
                 return False
             try:
                 await uow.commit()
@@ -195,7 +202,10 @@ class Consumer:
                 return False  # a concurrent delivery committed first: its effect stands alone
         return True
 
-    async def _apply_in(self, uow: UnitOfWork, events: list[Envelope[Any]]) -> int:
+    async def _prepare(self, events: list[Envelope[Any]]) -> dict[str, Any] | None:
+        return await self.sub.prepare(events) if self.sub.prepare is not None and events else None
+
+    async def _apply_in(self, uow: UnitOfWork, events: list[Envelope[Any]], prepared: dict[str, Any] | None = None) -> int:
         """Claim the events' inbox rows and run the handler for those not seen before."""
         if not events:
             return 0
@@ -213,7 +223,10 @@ class Consumer:
             return len(fresh)
         for event in fresh:
             with bind_event(event):
-                await self.sub.handler(event, uow)  # type: ignore[arg-type]
+                if prepared is None:
+                    await self.sub.handler(event, uow)
+                else:
+                    await self.sub.handler(event, uow, prepared.get(event.id))
         return len(fresh)
 
     async def acknowledge(self, msg) -> None:  # noqa: ANN001

@@ -68,7 +68,7 @@ class Stack:
     def _env(self, service: ServiceInfo) -> dict[str, str]:
         p = service.env_prefix
         return {**os.environ, f"{p}DATA_DIR": str(self.data_dir), f"{p}DATABASE_URL": self.database_url(service),
-                f"{p}NATS_URL": self.nats.url, **self.extra_env}
+                f"{p}NATS_URL": self.nats.url, f"{p}DISBURSEMENT_URL": self.url("disbursement"), **self.extra_env}
 
     def start_service(self, name: str) -> None:
         service = next(s for s in SERVICES if s.name == name)

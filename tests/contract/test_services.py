@@ -16,8 +16,10 @@ from relief_shared.stack import SERVICES
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.name)
 def test_the_service_subscribes_exactly_its_declared_consumers(service) -> None:  # noqa: ANN001
     events = importlib.import_module(f"{service.package}.events")
+    from benefit_calc.ledger import Ledger
+
     runtime = SimpleNamespace(packs=RegionPacks.load(), calendar=WorkingCalendar.load(),
-                              extras={"payments_due": asyncio.Event()})
+                              extras={"payments_due": asyncio.Event(), "ledger": Ledger("http://127.0.0.1:9", "s")})
     subscribed = {sub.spec.durable for sub in events.subscriptions(runtime)}
     declared = {c.durable for c in REGISTRY.consumers.values() if c.service == service.name}
     assert subscribed == declared

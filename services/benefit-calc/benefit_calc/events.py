@@ -9,4 +9,6 @@ from benefit_calc import service
 
 
 def subscriptions(runtime: Runtime) -> list[Subscription]:
-    return [Subscription(BENEFIT_CALC_CLASSIFIED, partial(service.on_case_classified, packs=runtime.packs))]
+    ledger = runtime.extras["ledger"]
+    return [Subscription(BENEFIT_CALC_CLASSIFIED, partial(service.on_case_classified, packs=runtime.packs),
+                         prepare=partial(ledger.paid_for, packs=runtime.packs))]

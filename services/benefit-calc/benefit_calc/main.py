@@ -2,9 +2,15 @@
 from fastapi import FastAPI
 
 from benefit_calc import api, events
+from benefit_calc.ledger import Ledger
 from benefit_calc.settings import Settings
 from benefit_calc.store import UnitOfWork, metadata, plumbing
-from relief_shared.runtime import ServiceSpec, create_app
+from relief_shared.runtime import Runtime, ServiceSpec, create_app
+
+def start(runtime: Runtime) -> None:
+    settings: Settings = runtime.settings  # type: ignore[assignment]
+    runtime.extras["ledger"] = Ledger(settings.disbursement_url, settings.jwt_secret)
+
 
 SPEC = ServiceSpec(
     name="benefit-calc",
@@ -14,6 +20,7 @@ SPEC = ServiceSpec(
     plumbing=plumbing,
     routers=[api.router],
     subscriptions=events.subscriptions,
+    on_start=start,
     unit_of_work=UnitOfWork,
     problems=api.PROBLEMS,
 )

@@ -14,6 +14,7 @@ from relief_shared.regions import MissingParameter, RegionPack, RegionPacks, Rul
 
 from benefit_calc.policy import Calculation, Expense, Facts, Household, MissingInput, calculate
 from benefit_calc.schemas import CalculationIn, facts
+from benefit_calc.ledger import PaidSoFar
 from benefit_calc.store import UnitOfWork
 
 SOURCE = "benefit-calc"
@@ -71,18 +72,21 @@ def calculate_for(packs: RegionPacks, request: CalculationIn) -> dict[str, Any]:
     return result_document(request.region, request.as_of, calculation)
 
 
-async def on_case_classified(event: Envelope[CaseClassified], uow: UnitOfWork, *, packs: RegionPacks) -> None:
+async def on_case_classified(event: Envelope[CaseClassified], uow: UnitOfWork, paid: PaidSoFar | None = None, *,
+                             packs: RegionPacks) -> None:
     """Calculate the amount of an emergency or expenditure case as of its acceptance, once.
 
     A referral-only case has no amount. A case calculated before (another classification
-    event for it) keeps its first result: approval acts on one calculation per case.
+    event for it) keeps its first result: approval acts on one calculation per case. `paid` is
+    what disbursement paid the person and household this year, read before the transaction
+    where the region has yearly caps (None: unknown, and the trace says so).
     """
     data = event.data
     kind = data.classification.type
     if kind not in CALCULATED_TYPES or await uow.calculations.exists(event.case_id):
         return
     try:
-        calculation = calculate(packs.get(event.region), data.accepted_on, case_facts(data))
+        calculation = calculate(packs.get(event.region), data.accepted_on, case_facts(data, paid))
     except (UnknownRegion, MissingParameter, MissingInput, RuleNotDeclared) as exc:
         raise Poison(f"cannot calculate case {event.case_id}: {exc}") from exc
     result = result_document(event.region, data.accepted_on, calculation)
@@ -91,13 +95,15 @@ async def on_case_classified(event: Envelope[CaseClassified], uow: UnitOfWork, *
                             source=SOURCE, cause=event))
 
 
-def case_facts(data: CaseClassified) -> Facts:
+def case_facts(data: CaseClassified, paid: PaidSoFar | None = None) -> Facts:
     household, situation = data.household, data.situation
     return Facts(
         type=data.classification.type,
         household=Household(household.status, household.size, household.monthly_income_per_capita),
         severity=situation.severity,
         expenses=tuple(Expense(e.category, e.amount, e.incurred_to) for e in situation.expenses),
+        paid_person=paid.person if paid else None,
+        paid_household=paid.household if paid else None,
     )
 
 

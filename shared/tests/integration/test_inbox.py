@@ -216,3 +216,21 @@ async def test_a_registered_version_the_consumer_does_not_read_is_acked_without_
 
     await run_until(harness, c, acked, "v1 acked")
     assert await harness.effects() == 0 and await harness.parked() == []
+
+
+async def test_prepare_runs_before_the_transaction_and_its_answer_reaches_the_handler(harness: Harness) -> None:
+    seen: dict[str, object] = {}
+
+    async def prepare(events) -> dict:  # noqa: ANN001
+        lock = harness.db._write_lock  # SQLite's writer lock; PostgreSQL has none
+        seen["lock held while preparing"] = bool(lock and lock.locked())
+        return {e.id: f"paid so far for {e.case_id}" for e in events}
+
+    async def handler(event, uow, prepared) -> None:  # noqa: ANN001
+        seen[event.case_id] = prepared
+        await record_effect(event, uow)
+
+    c = Consumer(harness.bus, harness.db, harness.plumbing, Subscription(plumbing_consumer(), handler, prepare=prepare),
+                 FAST)
+    assert await c.apply(sample_event("case-p")) is True
+    assert seen == {"lock held while preparing": False, "case-p": "paid so far for case-p"}
