@@ -68,7 +68,7 @@ def detection_facts(body: CaseIn) -> detection.Facts:
         needs=tuple(situation.needs), event_kinds=tuple(e.kind for e in situation.events),
         expense_categories=tuple(e.category for e in situation.expenses), status=household.status,
         members=tuple(detection.Member(m.birth_date, m.disabled, m.able_to_work) for m in household.members),
-        employed=household.employed)
+        employed=household.employed, applies_for=body.applies_for)
 
 
 async def open_referrals(classified: Envelope[CaseClassified], body: CaseIn, pack: RegionPack, uow: UnitOfWork,
