@@ -7,6 +7,7 @@ from typing import Any
 
 from relief_shared import db
 from relief_shared.calendar import SHANGHAI
+from relief_shared.deadlines import SIGNAL, DeadlineTable, Deadlines
 from relief_shared.db import UtcDateTime, new_metadata
 from relief_shared.plumbing import Plumbing, SeqId
 from sqlalchemy import (JSON, Boolean, Column, Index, Integer, String, Table, bindparam, case, func, insert,
@@ -62,6 +63,11 @@ deadline_overview = Table(
     Column("entry", JSON, nullable=False),
     Index("ix_deadline_overview_region_state_due", "region", "state", "due"),
 )
+
+
+# The durable clocks of the limits eligibility owns (LF-COMPLAINT; DT-FEEDBACK-1WD): its deadline
+# scheduler runs on this table. (`uow.deadlines` is the district overview of every service's.)
+clocks = DeadlineTable(metadata)
 
 
 # Built once: a statement's construction costs more than running it (hot paths bind values).
@@ -207,9 +213,15 @@ class UnitOfWork(db.UnitOfWork):
     cases: Cases
     timeline: Timeline
     deadlines: DeadlineOverview
+    clocks: Deadlines
 
     def bind(self, conn: AsyncConnection) -> None:
+        from eligibility.complaints_store import Complaints
+        from eligibility.register_store import StatusLookups, StatusRegister
+
         self.cases, self.timeline, self.deadlines = Cases(conn), Timeline(conn), DeadlineOverview(conn)
+        self.clocks = Deadlines(conn, clocks, on_change=lambda: self.signal_after_commit(SIGNAL))
+        self.register, self.lookups, self.complaints = StatusRegister(conn), StatusLookups(conn), Complaints(conn)
 
 
 def timeline_document(rows: list[Any]) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ from relief_shared.contract.examples import EXAMPLES
 
 ID_NUMBER = re.compile(r"\b\d{17}[\dX]\b")
 ALLOWED = {"case.classified.v1", "benefit.calculated.v1", "case.approved.v1", "status.changed.v1",
-           "case.verification_needed.v1"}
+           "case.verification_needed.v1",
+           "referral.education.status_changed.v1"}
 
 
 def test_only_the_allow_list_carries_an_id_number() -> None:
