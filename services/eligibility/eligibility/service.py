@@ -175,7 +175,9 @@ async def fold_deadlines(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> No
     """Deadline events of every service: on the case's timeline and view, and in the district
     overview (the highest revision of each deadline wins, in any order of arrival). A complaint's
     deadline (LF-COMPLAINT) has no case: it goes to the overview alone."""
-    await fold([e for e in events if not is_complaint(e.case_id)], uow)
+    of_cases = [e for e in events if not is_complaint(e.case_id)]
+    if of_cases:
+        await fold(of_cases, uow)
     await uow.deadlines.upsert([(e.case_id, e.region, deadline_entry(e.data.model_dump(mode="json")), e.data.org_unit)
                                 for e in events])
 
