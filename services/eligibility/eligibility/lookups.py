@@ -5,10 +5,11 @@ of a paper certificate; the answer is the status, since when, and the region, no
 lookup is written to the log (who, which department and org unit, when, why, whether the register
 had an entry) and committed BEFORE the answer leaves: an unlogged lookup never answers.
 
-Many lookups arrive at once, and a commit per lookup would make the log the bottleneck (on
-SQLite one writer at a time), so the log commits in groups: each request adds its row and waits
-for the commit that carries it; whoever finds no commit running starts one with everything
-waiting. A failed commit fails every lookup in it (503), none answers unlogged.
+Many lookups arrive at once, and a transaction per lookup would make the log the bottleneck (on
+SQLite one writer at a time), so lookups are answered in groups: each request adds its log row
+and waits; whoever finds no group running starts one with everything waiting, which reads the
+entries of all of them and writes all their log rows in ONE transaction, and answers each once
+it is committed. A failed commit fails every lookup in it (503): none answers unlogged.
 """
 from __future__ import annotations
 
@@ -29,26 +30,30 @@ RULE = "DT-NO-PAPER"
 
 
 class LookupLog:
-    """Group commit of lookup rows: `await record(row)` returns once the row is committed."""
+    """Lookups answered in groups: `await answer(row)` reads the person's entry and writes the
+    log row in one transaction with every other lookup waiting, and returns once it is committed."""
 
     def __init__(self, db: Database, *, max_batch: int = 500):
         self.db, self.max_batch = db, max_batch
-        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[tuple[str, date] | None]]] = []
         self._committer: asyncio.Task[None] | None = None
 
-    async def record(self, row: dict[str, Any]) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    async def answer(self, row: dict[str, Any]) -> tuple[str, date] | None:
+        """`row` is the log row without `found`; the register's (status, since), or None."""
+        future: asyncio.Future[tuple[str, date] | None] = asyncio.get_running_loop().create_future()
         self._waiting.append((row, future))
         if self._committer is None or self._committer.done():
             self._committer = asyncio.create_task(self._commit_waiting())
-        await future
+        return await future
 
     async def _commit_waiting(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
             try:
                 async with self.db.uow() as uow:
-                    await uow.lookups.add([row for row, _ in batch])
+                    found = await uow.register.answers({(row["id_number"], row["region"]) for row, _ in batch})
+                    answers = [found.get((row["id_number"], row["region"])) for row, _ in batch]
+                    await uow.lookups.add([{**row, "found": a is not None} for (row, _), a in zip(batch, answers)])
                     await uow.commit()
             except BaseException as exc:  # noqa: BLE001 - every waiter learns of it, none answers unlogged
                 for _, future in batch:
@@ -57,9 +62,9 @@ class LookupLog:
                 if isinstance(exc, asyncio.CancelledError):
                     raise
                 continue
-            for _, future in batch:
+            for (_, future), a in zip(batch, answers):
                 if not future.done():
-                    future.set_result(None)
+                    future.set_result(a)
 
 
 class LookupNotLogged(RuntimeError):
@@ -73,7 +78,7 @@ class Lookup:
     by: Principal
 
 
-async def lookup(query: Lookup, db: Database, log: LookupLog, *, now: datetime) -> dict[str, Any]:
+async def lookup(query: Lookup, log: LookupLog, *, now: datetime) -> dict[str, Any]:
     """The person's status in the caller's region: `{"status", "since", "region"}`; a person the
     register has never seen is `none` with no since-date. Logged before it answers."""
     problem = citizen_id.problem_with(query.id_number)
@@ -83,13 +88,10 @@ async def lookup(query: Lookup, db: Database, log: LookupLog, *, now: datetime) 
     if not purpose:
         raise InvalidRequest("say why you look the person up", errors=[{"field": "purpose",
                                                                         "message": "required, 1-200 characters"}])
-    region = query.by.region
-    async with db.reading() as uow:
-        answer = await uow.register.answer(query.id_number, region)
-    by = query.by
-    await log.record({"at": now, "region": region, "id_number": query.id_number, "by_sub": by.sub[:128],
-                      "by_name": by.name[:128], "roles": ",".join(by.roles)[:200], "department": by.department,
-                      "org_unit": by.org_unit, "purpose": purpose[:200], "found": answer is not None})
+    region, by = query.by.region, query.by
+    answer = await log.answer({"at": now, "region": region, "id_number": query.id_number, "by_sub": by.sub[:128],
+                               "by_name": by.name[:128], "roles": ",".join(by.roles)[:200],
+                               "department": by.department, "org_unit": by.org_unit, "purpose": purpose[:200]})
     status, since = answer if answer is not None else ("none", None)
     return {"status": status, "since": since.isoformat() if isinstance(since, date) else None, "region": region}
 

@@ -21,7 +21,21 @@ SPEC = ServiceSpec(
 
 
 def build(settings: Settings | None = None) -> FastAPI:
-    return create_app(SPEC, settings or Settings())
+    app = create_app(SPEC, settings or Settings())
+    _match_first(app, register_api.status_of)
+    return app
+
+
+def _match_first(app: FastAPI, endpoint: object) -> None:
+    """Move the router of a hot route (the status lookup, `make bench-status`) to the front of the
+    app's routes: a request is matched against the routes in order, and matching the ~20 routes
+    before it cost more than the lookup's own database work."""
+    routes = app.router.routes
+    for i, route in enumerate(routes):
+        inner = getattr(getattr(route, "original_router", None), "routes", [])
+        if any(getattr(r, "endpoint", None) is endpoint for r in inner):
+            routes.insert(0, routes.pop(i))
+            return
 
 
 app = build()

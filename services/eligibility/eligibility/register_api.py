@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from relief_shared.auth import Principal, require
+from relief_shared.auth import BEARER, Principal, authorize, require
 from relief_shared.idempotency import IdempotentRequest, request_hash
 from relief_shared.problems import DomainProblems, Problem
 from relief_shared.runtime import Runtime, RuntimeDep
@@ -50,17 +50,24 @@ def lookup_log(runtime: Runtime) -> lookups.LookupLog:
     return log
 
 
-@router.get("/v1/status/{id_number}", response_model=StatusAnswer)
-async def status_of(id_number: str, asker: Asker, runtime: RuntimeDep,
+ASKERS = frozenset({"partner", "clerk", "reviewer", "approver", "district", "auditor"})
+
+
+@router.get("/v1/status/{id_number}", response_model=StatusAnswer, openapi_extra=BEARER)
+async def status_of(id_number: str, request: Request,
                     purpose: Annotated[str, Query(min_length=1, max_length=200,
                                                   description="why you look the person up (logged), e.g. "
-                                                              "`education aid application 2026-031`")]) -> dict[str, Any]:
-    """DT-NO-PAPER: the person's current dibao / marginal / tekun status in the caller's region —
-    `status`, `since` and `region`, nothing else (`none` with no `since` when the register has
-    never seen them). Every lookup is logged (who, department, org unit, when, `purpose`) before
-    it answers; a lookup that cannot be logged is not answered (503)."""
+                                                              "`education aid application 2026-031`")]) -> JSONResponse:
+    """DT-NO-PAPER (roles partner, clerk, reviewer, approver, district, auditor): the person's
+    current dibao / marginal / tekun status in the caller's region — `status`, `since` and
+    `region`, nothing else (`none` with no `since` when the register has never seen them). Every
+    lookup is logged (who, department, org unit, when, `purpose`) before it answers; a lookup
+    that cannot be logged is not answered (503). The hot path: the token is checked without
+    dependency injection (`auth.authorize`)."""
+    asker = authorize(request, ASKERS)
+    runtime: Runtime = request.app.state.runtime
     query = lookups.Lookup(id_number=id_number, purpose=purpose, by=asker)
-    return await lookups.lookup(query, runtime.db, lookup_log(runtime), now=runtime.clock.now())
+    return JSONResponse(await lookups.lookup(query, lookup_log(runtime), now=runtime.clock.now()))
 
 
 @router.get("/v1/status-lookups")

@@ -50,6 +50,9 @@ _select_entry = select(status_register).where(status_register.c.id_number == bin
                                               status_register.c.region == bindparam("b_region"))
 _select_answer = select(status_register.c.status, status_register.c.since).where(
     status_register.c.id_number == bindparam("b_id"), status_register.c.region == bindparam("b_region"))
+_select_answers = select(status_register.c.id_number, status_register.c.region, status_register.c.status,
+                         status_register.c.since).where(status_register.c.id_number.in_(bindparam("b_ids",
+                                                                                                   expanding=True)))
 _insert_entry = insert(status_register)
 _update_entry = update(status_register).where(
     status_register.c.id_number == bindparam("b_id"), status_register.c.region == bindparam("b_region"),
@@ -71,6 +74,13 @@ class StatusRegister:
     async def answer(self, id_number: str, region: str) -> tuple[str, date] | None:
         row = (await self.conn.execute(_select_answer, {"b_id": id_number, "b_region": region})).first()
         return (row.status, row.since) if row else None
+
+    async def answers(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, date]]:
+        """Many people's (status, since) at once, by (id_number, region)."""
+        if not keys:
+            return {}
+        rows = await self.conn.execute(_select_answers, {"b_ids": sorted({k[0] for k in keys})})
+        return {(r.id_number, r.region): (r.status, r.since) for r in rows if (r.id_number, r.region) in keys}
 
     async def put(self, *, seen: Any, id_number: str, region: str, name: str, status: str, since: date,
                   org_unit: str | None, event_id: str, event_at: datetime, case_id: str) -> None:
