@@ -6,7 +6,8 @@ Eligibility runs as `make run` runs it (one uvicorn process, its own database, N
 is seeded through the ops import (`POST /v1/ops/status-import`); the load asks for random people
 of the register (and some it has never seen) as a partner department with a purpose, at
 `--concurrency` for `--seconds`. Afterwards the lookup log is counted: every answered lookup must
-be in it. `--postgres URL` runs it again with eligibility on a fresh PostgreSQL database.
+be in it. The two endpoints are measured in alternating rounds, so the machine's other load
+falls on both alike. `--postgres URL` runs it again with eligibility on a fresh PostgreSQL database.
 """
 from __future__ import annotations
 
@@ -57,31 +58,47 @@ def seed(url: str, people: list[str]) -> None:
             assert response.status == 201, response.status
 
 
-async def load(url: str, path_of, headers: dict[str, str], seconds: float, concurrency: int):  # noqa: ANN001
+async def load(url: str, path_of, headers: dict[str, str], seconds: float, concurrency: int,  # noqa: ANN001
+               latencies: list[float]) -> tuple[float, int]:
+    """`seconds` of lookups at `concurrency`; adds each latency, returns (elapsed, answered)."""
     pool = Connections(url, concurrency)
-    latencies: list[float] = []
-    rng = random.Random(7)
-    for _ in range(200):  # warm up
-        status, _ = await pool.get(path_of(rng), headers)
-        assert status == 200, status
-    warm = 200
+    rng = random.Random(len(latencies))
+    answered = 0
     stop = time.perf_counter() + seconds
 
     async def worker() -> None:
+        nonlocal answered
         while time.perf_counter() < stop:
             started = time.perf_counter()
             status, body = await pool.get(path_of(rng), headers)
             latencies.append(time.perf_counter() - started)
             assert status == 200, (status, body)
+            answered += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     await pool.close()
+    return elapsed, answered
+
+
+def summary(latencies: list[float], elapsed: float) -> tuple[str, float]:
     rate = len(latencies) / elapsed
-    line = (f"{rate:8,.0f} lookups/s  p50 {pct(latencies, 50) * 1000:5.2f} ms  "
-            f"p99 {pct(latencies, 99) * 1000:5.2f} ms")
-    return line, rate, len(latencies) + warm
+    return (f"{rate:8,.0f} lookups/s  p50 {pct(latencies, 50) * 1000:5.2f} ms  "
+            f"p99 {pct(latencies, 99) * 1000:5.2f} ms"), rate
+
+
+async def measure(ours: tuple, bare: tuple, seconds: float, concurrency: int, rounds: int) -> tuple:
+    """Both endpoints in alternating rounds (the machine's other load falls on both alike)."""
+    timing = {"ours": [0.0, 0, []], "bare": [0.0, 0, []]}
+    timing["warm-up"] = (await load(*ours, 1.0, concurrency, []))[1]
+    await load(*bare, 1.0, concurrency, [])
+    for _ in range(rounds):
+        for name, target in (("ours", ours), ("bare", bare)):
+            elapsed, answered = await load(*target, seconds / rounds, concurrency, timing[name][2])
+            timing[name][0] += elapsed
+            timing[name][1] += answered
+    return timing
 
 
 def logged(url: str) -> int:
@@ -91,7 +108,7 @@ def logged(url: str) -> int:
 
 
 def run(label: str, workdir: Path, people: list[str], seconds: float, concurrency: int, bare_url: str,
-        database_url: str | None = None) -> None:
+        database_url: str | None = None, rounds: int = 5) -> None:
     extra = {"ELIGIBILITY_DATABASE_URL": database_url} if database_url else {}
     stack = Stack(workdir, free_ports=True, extra_env=extra)
     stack.data_dir.mkdir(parents=True)
@@ -113,13 +130,16 @@ def run(label: str, workdir: Path, people: list[str], seconds: float, concurrenc
         def bare_path(rng: random.Random) -> str:
             return f"/status/{people[rng.randrange(len(people))]}?purpose=education%20aid"
 
-        ours, ours_rate, answered = asyncio.run(load(url, ours_path, PARTNER, seconds, concurrency))
-        floor, floor_rate, _ = asyncio.run(load(bare_url, bare_path, {}, seconds, concurrency))
+        timing = asyncio.run(measure((url, ours_path, PARTNER), (bare_url, bare_path, {}), seconds, concurrency,
+                                     rounds))
+        ours, ours_rate = summary(timing["ours"][2], timing["ours"][0])
+        floor, floor_rate = summary(timing["bare"][2], timing["bare"][0])
+        answered, warmups = len(timing["ours"][2]), timing["warm-up"]
         in_log = logged(url)
         print(f"{label}: register of {len(people):,} seeded through the ops import in {seeded:.1f} s\n"
               f"   GET /v1/status/{{id}} (logged)  {ours}\n   bare FastAPI floor            {floor}\n"
-              f"   ratio {ours_rate / floor_rate:.2f}   lookups answered {answered:,}, in the log {in_log:,}"
-              f"{'' if in_log == answered else '  MISMATCH'}")
+              f"   ratio {ours_rate / floor_rate:.2f}   lookups answered {answered:,} (+{warmups:,} warm-up), "
+              f"in the log {in_log:,}{'' if in_log == answered + warmups else '  MISMATCH'}")
     finally:
         stack.stop()
 
@@ -129,6 +149,7 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of each endpoint")
     parser.add_argument("--postgres", help="also run with eligibility on PostgreSQL (a fresh database on this server)")
     args = parser.parse_args()
     people = [person(n) for n in range(args.people)]
@@ -141,7 +162,7 @@ def main() -> int:
         wait_for_port(bare_port)
         bare_url = f"http://127.0.0.1:{bare_port}"
         with tempfile.TemporaryDirectory(prefix="relief-bench-status-") as tmp:
-            run("SQLite", Path(tmp) / "sqlite", people, args.seconds, args.concurrency, bare_url)
+            run("SQLite", Path(tmp) / "sqlite", people, args.seconds, args.concurrency, bare_url, rounds=args.rounds)
             if args.postgres:
                 import os
 
@@ -150,7 +171,7 @@ def main() -> int:
                 async def fresh() -> None:
                     async with postgres_database() as url:
                         await asyncio.to_thread(run, "PostgreSQL", Path(tmp) / "postgres", people, args.seconds,
-                                                args.concurrency, bare_url, url)
+                                                args.concurrency, bare_url, url, args.rounds)
 
                 asyncio.run(fresh())
     finally:

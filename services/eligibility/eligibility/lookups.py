@@ -33,17 +33,22 @@ class LookupLog:
     """Lookups answered in groups: `await answer(row)` reads the person's entry and writes the
     log row in one transaction with every other lookup waiting, and returns once it is committed."""
 
-    def __init__(self, db: Database, *, max_batch: int = 500):
+    def __init__(self, db: Database, *, max_batch: int = 500, parallel: int | None = None):
         self.db, self.max_batch = db, max_batch
+        # SQLite has one writer: one group at a time. PostgreSQL commits concurrent transactions
+        # together (its own group commit of the WAL flush), so a few groups run side by side.
+        self.parallel = parallel or (1 if db.engine.dialect.name == "sqlite" else 4)
         self._waiting: list[tuple[dict[str, Any], asyncio.Future[tuple[str, date] | None]]] = []
-        self._committer: asyncio.Task[None] | None = None
+        self._committers: set[asyncio.Task[None]] = set()
 
     async def answer(self, row: dict[str, Any]) -> tuple[str, date] | None:
         """`row` is the log row without `found`; the register's (status, since), or None."""
         future: asyncio.Future[tuple[str, date] | None] = asyncio.get_running_loop().create_future()
         self._waiting.append((row, future))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_waiting())
+        running = {task for task in self._committers if not task.done()}  # done: returned with nobody waiting
+        if len(running) < self.parallel:
+            running.add(asyncio.create_task(self._commit_waiting()))
+        self._committers = running
         return await future
 
     async def _commit_waiting(self) -> None:

@@ -53,7 +53,8 @@ def lookup_log(runtime: Runtime) -> lookups.LookupLog:
 ASKERS = frozenset({"partner", "clerk", "reviewer", "approver", "district", "auditor"})
 
 
-@router.get("/v1/status/{id_number}", response_model=StatusAnswer, openapi_extra=BEARER)
+@router.get("/v1/status/{id_number}", response_model=StatusAnswer, openapi_extra=BEARER,
+            responses={503: {"description": "the lookup could not be logged, so it is not answered"}})
 async def status_of(id_number: str, request: Request,
                     purpose: Annotated[str, Query(min_length=1, max_length=200,
                                                   description="why you look the person up (logged), e.g. "
