@@ -68,13 +68,19 @@ def _is_newer(seen: Any, since: date, at: datetime, event_id: str) -> bool:
     return seen is None or (since, at, event_id) > (seen.since, seen.event_at, seen.event_id)
 
 
-async def apply_change(event: Envelope[StatusChanged], uow: UnitOfWork, packs: RegionPacks) -> bool:
+_UNREAD: Any = object()
+
+
+async def apply_change(event: Envelope[StatusChanged], uow: UnitOfWork, packs: RegionPacks, *,
+                       seen: Any = _UNREAD) -> bool:
     """Put one `status.changed` on the register, and push it to education where it must go; False
-    (nothing written, nothing pushed) when the register already has this or a newer change."""
+    (nothing written, nothing pushed) when the register already has this or a newer change.
+    `seen`: the person's entry as already read in this transaction (None: no entry)."""
     data, region = event.data, event.region
     if region not in packs:
         raise Poison(f"status.changed for unknown region {region!r}")
-    seen = await uow.register.get(data.person.id_number, region)
+    if seen is _UNREAD:
+        seen = await uow.register.get(data.person.id_number, region)
     if not _is_newer(seen, data.since, event.occurred_at, event.id):
         return False
     previous = seen.status if seen is not None else "none"
@@ -175,6 +181,11 @@ def parse_rows(content_type: str, body: bytes) -> list[ImportRow]:
         except ValidationError as exc:
             errors += [{"field": f"line {n}: {'.'.join(str(p) for p in e['loc']) or 'row'}", "message": e["msg"]}
                        for e in exc.errors()]
+    first_line: dict[str, int] = {}
+    for (n, _), row in zip(raw, rows):
+        if row.id_number in first_line:
+            errors.append({"field": f"line {n}: id_number", "message": f"the same person as line {first_line[row.id_number]}"})
+        first_line.setdefault(row.id_number, n)
     if errors:
         raise InvalidRequest(f"{len(errors)} problems in the import; nothing was imported", errors=errors[:100])
     return rows
@@ -202,8 +213,9 @@ async def import_statuses(cmd: StatusImport, uow: UnitOfWork, packs: RegionPacks
         if earlier:
             return earlier
         applied, skipped = 0, []
+        known = await uow.register.entries([row.id_number for row in rows], cmd.region)
         for i, row in enumerate(rows, 1):
-            seen = await uow.register.get(row.id_number, cmd.region)
+            seen = known.get(row.id_number)
             event = Envelope.new(StatusChanged(
                 person=Person(id_number=row.id_number, name=row.name), status=row.status,
                 previous=seen.status if seen is not None else "none", since=row.since,
@@ -211,7 +223,7 @@ async def import_statuses(cmd: StatusImport, uow: UnitOfWork, packs: RegionPacks
                 reason=f"existing recipient imported into the status register ({import_id})", rules=[IMPORT_RULE],
                 by=by, org_unit=row.org_unit, bank_account=row.bank_account,
             ), case_id=import_id, region=cmd.region, source=SOURCE, at=now)
-            if await apply_change(event, uow, packs):
+            if await apply_change(event, uow, packs, seen=seen):
                 uow.record(event)
                 applied += 1
             else:

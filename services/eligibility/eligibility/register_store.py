@@ -53,6 +53,8 @@ _select_answer = select(status_register.c.status, status_register.c.since).where
 _select_answers = select(status_register.c.id_number, status_register.c.region, status_register.c.status,
                          status_register.c.since).where(status_register.c.id_number.in_(bindparam("b_ids",
                                                                                                    expanding=True)))
+_select_entries = select(status_register).where(status_register.c.id_number.in_(bindparam("b_ids", expanding=True)),
+                                                status_register.c.region == bindparam("b_region"))
 _insert_entry = insert(status_register)
 _update_entry = update(status_register).where(
     status_register.c.id_number == bindparam("b_id"), status_register.c.region == bindparam("b_region"),
@@ -70,6 +72,14 @@ class StatusRegister:
 
     async def get(self, id_number: str, region: str) -> Any:
         return (await self.conn.execute(_select_entry, {"b_id": id_number, "b_region": region})).first()
+
+    async def entries(self, id_numbers: list[str], region: str) -> dict[str, Any]:
+        """The entries of many people of one region, by ID number (chunks keep the IN list short)."""
+        found: dict[str, Any] = {}
+        for start in range(0, len(id_numbers), 500):
+            rows = await self.conn.execute(_select_entries, {"b_ids": id_numbers[start:start + 500], "b_region": region})
+            found.update({row.id_number: row for row in rows})
+        return found
 
     async def answer(self, id_number: str, region: str) -> tuple[str, date] | None:
         row = (await self.conn.execute(_select_answer, {"b_id": id_number, "b_region": region})).first()

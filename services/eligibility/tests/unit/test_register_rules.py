@@ -42,3 +42,7 @@ def test_csv_and_json_lines_are_read_and_every_bad_line_named() -> None:
     assert refused.value.errors[0]["field"] == "Content-Type"
     with pytest.raises(InvalidRequest):
         parse_rows("text/csv", b"id_number,name,status,since\n")
+    with pytest.raises(InvalidRequest) as refused:
+        parse_rows("text/csv", f"id_number,name,status,since\n{PERSON},王,dibao,2025-06-01\n{PERSON},王,none,2026-01-01\n"
+                   .encode())
+    assert refused.value.errors == [{"field": "line 3: id_number", "message": "the same person as line 2"}]
