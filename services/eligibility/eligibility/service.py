@@ -20,6 +20,7 @@ from relief_shared.regions import MissingParameter, RegionPacks, UnknownRegion
 
 from eligibility import intake_rules, projection, referral_service
 from eligibility.domain import InvalidRequest, NoSuchCase, OutsideJurisdiction, deadline_entry
+from eligibility.complaints import is_complaint
 from eligibility.means_request import verification_needed
 from eligibility.policy import Member, Request, classify
 from eligibility.referrals import UnknownDepartment, suggest_applications
@@ -187,8 +188,11 @@ async def fold(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
 
 async def fold_deadlines(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
     """Deadline events of every service: on the case's timeline and view, and in the district
-    overview (the highest revision of each deadline wins, in any order of arrival)."""
-    await fold(events, uow)
+    overview (the highest revision of each deadline wins, in any order of arrival). A complaint's
+    deadline (LF-COMPLAINT) has no case: it goes to the overview alone."""
+    of_cases = [e for e in events if not is_complaint(e.case_id)]
+    if of_cases:
+        await fold(of_cases, uow)
     await uow.deadlines.upsert([(e.case_id, e.region, deadline_entry(e.data.model_dump(mode="json")), e.data.org_unit)
                                 for e in events])
 
