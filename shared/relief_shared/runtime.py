@@ -74,6 +74,9 @@ class ServiceSpec:
     problems: DomainProblems = field(default_factory=dict)
     version: str = "0.1.0"
     deadlines: DeadlineTable | None = None  # the service owns time limits: run their scheduler
+    # what the service itself does, in the scheduler's transaction, with what a round claimed
+    # (e.g. eligibility marks a referral overdue when its handling limit is breached)
+    on_deadlines: Callable[[UnitOfWork, list[tuple[str, Any]]], Awaitable[None]] | None = None
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:

@@ -9,10 +9,11 @@ from fastapi.responses import JSONResponse
 from relief_shared.auth import Principal, require
 from relief_shared.contract.asyncapi import document as asyncapi_document
 from relief_shared.idempotency import IdempotentRequest
-from relief_shared.problems import DomainProblems, Forbidden, NotFound, Unprocessable
+from relief_shared.problems import Conflict, DomainProblems, Forbidden, NotFound, Unprocessable
 from relief_shared.runtime import RuntimeDep
 
 from eligibility import service
+from eligibility.referral_service import NoSuchReferral, NotAPartner, ReferralClosed
 from eligibility.domain import STATUS_RANK, InvalidRequest, NoSuchCase, OutsideJurisdiction
 from eligibility.schemas import CaseCreated, CaseDocument, CaseIn, CasePage, DeadlinePage
 
@@ -26,6 +27,9 @@ PROBLEMS: DomainProblems = {
     InvalidRequest: Unprocessable,
     OutsideJurisdiction: Forbidden,
     NoSuchCase: NotFound,
+    NoSuchReferral: NotFound,
+    ReferralClosed: Conflict,
+    NotAPartner: Forbidden,
 }
 
 
