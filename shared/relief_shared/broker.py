@@ -35,10 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from relief_shared.contract import REGISTRY, STREAMS
+from relief_shared.contract.referral import DEPARTMENTS
 
 SERVICES = ("eligibility", "benefit-calc", "approval", "means-check", "disbursement")
-DEPARTMENTS = ("education", "hrss", "housing", "emergency", "health", "medical_insurance", "disability", "power",
-               "charity", "rescue_station")
 REFERRALS_STREAM = "REFERRALS"
 # The key-value buckets every service follows (relief_shared.suite_state, pack_ops).
 KV_BUCKETS = ("relief_suite_clock", "relief_calendar", "relief_region_packs")

@@ -85,7 +85,7 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
     yield server
     server.stop()
     refused = service_violations(tmp_path / "nats.log")
-    if refused:
+    if refused and not getattr(server, "service_violations_expected", False):
         pytest.fail("the broker refused a service what it does (add it to relief_shared.broker):\n" + "\n".join(refused))
 
 
