@@ -148,9 +148,13 @@ async def harness_js(nats_url: str) -> AsyncIterator[Any]:
     service's own connection may publish only that service's events, as in production."""
     import nats
 
+    from relief_shared.bus import ensure_streams
+
     nc = await nats.connect(broker.url_with(nats_url, "harness", broker.test_harness().dev_password))
     try:
-        yield nc.jetstream(timeout=5)
+        js = nc.jetstream(timeout=5)
+        await ensure_streams(js)  # as a service's bus does before it is ready: publishing may come first
+        yield js
     finally:
         await nc.close()
 
