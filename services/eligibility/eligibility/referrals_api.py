@@ -36,7 +36,40 @@ class ResultIn(BaseModel):
     finished_on: Day = Field(description="the day the department finished handling it (YYYY-MM-DD)")
 
 
-@router.get("/v1/referrals")
+class ReferralAnswer(BaseModel):
+    outcome: str
+    detail: str
+    finished_on: str
+    reported_at: str
+    by: str | None
+    feedback_due: str | None = Field(description="DT-FEEDBACK-1WD: 1 working day after finishing; null where "
+                                                 "the region does not declare the rule")
+    late_feedback: bool | None
+
+
+class ReferralOut(BaseModel):
+    """A referral as its department (and the case view) sees it."""
+
+    id: str
+    case_id: str
+    region: str
+    org_unit: str
+    department: str
+    state: Literal["requested", "acknowledged", "completed"]
+    overdue: bool
+    rules: list[str]
+    reasons: list[dict[str, str]]
+    needs: list[str]
+    requested_at: str
+    due: str | None
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    overdue_at: str | None
+    answer: ReferralAnswer | None
+    links: dict[str, str] = Field(default_factory=dict)
+
+
+@router.get("/v1/referrals", response_model=list[ReferralOut])
 async def list_referrals(partner: Partner, runtime: RuntimeDep,
                          status: Literal[LIST_STATES] = "open") -> list[dict[str, Any]]:  # type: ignore[valid-type]
     """The caller's department's referrals in its region: `open` (not answered yet; default),
@@ -44,7 +77,7 @@ async def list_referrals(partner: Partner, runtime: RuntimeDep,
     return await referral_service.list_for_partner(partner, status, runtime.db.reading())
 
 
-@router.post("/v1/referrals/{referral_id}/acknowledge")
+@router.post("/v1/referrals/{referral_id}/acknowledge", response_model=ReferralOut)
 async def acknowledge(referral_id: str, partner: Partner, runtime: RuntimeDep,
                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """The department has taken the referral on; again changes nothing."""
@@ -54,7 +87,7 @@ async def acknowledge(referral_id: str, partner: Partner, runtime: RuntimeDep,
     return JSONResponse(reply.body, status_code=reply.status)
 
 
-@router.post("/v1/referrals/{referral_id}/result")
+@router.post("/v1/referrals/{referral_id}/result", response_model=ReferralOut)
 async def result(referral_id: str, body: ResultIn, partner: Partner, runtime: RuntimeDep,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """The department's answer, within 1 working day of finishing (DT-FEEDBACK-1WD, where the
