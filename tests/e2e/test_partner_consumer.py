@@ -14,12 +14,13 @@ from typing import Any
 
 import httpx
 import nats
-from relief_shared.samples import SAMPLE_ORG_UNIT, fire_case
+from relief_shared.samples import fire_case
 from relief_shared.stack import Stack
 from relief_shared.testing import eventually, staff_token
 
-CLERK = staff_token("clerk", sub="clerk-hjd-01", name="李经办", org_unit=SAMPLE_ORG_UNIT)
-EDUCATION_TOKEN = staff_token("partner", sub="partner-education", name="教育局", org_unit=None,
+REGION, TOWN = "wenzhou-dongtou", "wenzhou-dongtou/beiyan"  # a region whose pack declares REF-DETECT
+CLERK = staff_token("clerk", sub="clerk-dt-01", name="陈经办", region=REGION, org_unit=TOWN)
+EDUCATION_TOKEN = staff_token("partner", sub="partner-education", name="教育局", region=REGION, org_unit=None,
                               department="education")["Authorization"].removeprefix("Bearer ")
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "partner_consumer.py"
 
@@ -34,7 +35,7 @@ def example() -> ModuleType:
 
 
 def education_case() -> dict[str, Any]:
-    body = fire_case()
+    body = fire_case(region=REGION, org_unit=TOWN)
     body["situation"]["needs"] = ["education"]
     return body
 
