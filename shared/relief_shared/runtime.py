@@ -84,7 +84,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logs.configure(spec.name, settings.log_level)
         db = Database(create_engine(settings.database_url), spec.plumbing, spec.unit_of_work)
-        bus = Bus(settings.nats_url, spec.name)
+        bus = Bus(settings.nats_url, spec.name, user=settings.nats_user, password=settings.nats_password)
         calendar = WorkingCalendar.load()
         clock = Clock(enabled=settings.suite_clock_enabled)
         suite_clock.install(clock)

@@ -20,7 +20,7 @@ from eligibility.settings import Settings as EligibilitySettings
 from relief_shared.contract import Envelope
 from relief_shared.samples import fire_case
 from relief_shared.suite_state import publish_year
-from relief_shared.testing import eventually, make_event, migrated, parse_event, postgres_database, serving, staff_token
+from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, postgres_database, serving, staff_token
 
 REGION, TOWN = "chongqing-yubei", "chongqing-yubei/longxi"
 CLERK = staff_token("clerk", sub="clerk-cq", region=REGION, org_unit=TOWN)
@@ -77,8 +77,8 @@ async def suite(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterat
                                                    deadline_poll_seconds=0.5))
         eligibility = build_eligibility(EligibilitySettings(database_url=eligibility_url, nats_url=nats_url))
         async with serving(approval) as a_url, serving(eligibility) as e_url, \
-                httpx.AsyncClient(base_url=a_url) as a, httpx.AsyncClient(base_url=e_url) as e:
-            js = await approval.state.runtime.bus.wait_ready()
+                httpx.AsyncClient(base_url=a_url) as a, httpx.AsyncClient(base_url=e_url) as e, \
+                harness_js(nats_url) as js:
             await eventually(lambda: _ready(a, e), message="both ready")
             yield Suite(a, e, js)
 
@@ -338,8 +338,7 @@ async def test_a_long_verification_extends_the_open_decision_period_once(databas
                           started_at="2026-03-02T10:00:00+08:00",
                           decision_periods=[{"limit": "DT-20D", "rule": "DT-MEANS-15D", "days": 30, "extended": True}])
     app = build(Settings(database_url=database_url, nats_url=nats_server.url))
-    async with serving(app):
-        js = await app.state.runtime.bus.wait_ready()
+    async with serving(app), harness_js(nats_server.url) as js:
         for _ in range(2):
             await js.publish(verified.subject, verified.to_bytes(), headers={"Nats-Msg-Id": verified.id})
 

@@ -20,7 +20,7 @@ from disbursement.main import build
 from disbursement.settings import BankSettings, Settings
 from relief_shared.auth import issue
 from relief_shared.contract import Envelope
-from relief_shared.testing import eventually, make_event, migrated, parse_event, serving, staff_token
+from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, serving, staff_token
 
 STAFF = staff_token("clerk")
 OPS = staff_token("ops", sub="ops-1")
@@ -86,8 +86,7 @@ class Suite:
     @contextlib.asynccontextmanager
     async def running(self, mode: str = "succeed", **overrides: object) -> AsyncIterator[Running]:
         app = build(self.settings(mode, **overrides))
-        async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
-            js = await app.state.runtime.bus.wait_ready()
+        async with serving(app) as base, httpx.AsyncClient(base_url=base) as client, harness_js(self.nats_url) as js:
             yield Running(client, js, app)
 
 
