@@ -179,13 +179,21 @@ class PaperworkFiled:
 
 
 @dataclass(frozen=True)
+class ProcedureCompleted:
+    """Every step of a procedure that decides no amount is done (the hook for status decisions,
+    DT-20D): the service that owns such procedures turns it into its own event."""
+
+    task: Task
+
+
+@dataclass(frozen=True)
 class AdvanceRevoked:
     task: Task
     approved_task_id: str | None
 
 
 Event = (TaskOpened | CaseApproved | CaseRejected | StepReturned | Deliberated | PaperworkCompleted
-         | PaperworkFiled | AdvanceRevoked)
+         | PaperworkFiled | AdvanceRevoked | ProcedureCompleted)
 
 
 @dataclass(frozen=True)
@@ -541,6 +549,11 @@ class Approval:
             if self.amount is not None and deciding:
                 self.status = "approved"
                 self.events.append(CaseApproved(max(deciding, key=lambda t: t.decided_at or now), self.amount))
+            elif self.route.procedure and not any(s.decides_amount for s in self.route.steps):
+                done = [t for t in self.tasks if t.current and t.status == APPROVED]
+                if done:
+                    self.status = "approved"
+                    self.events.append(ProcedureCompleted(max(done, key=lambda t: t.decided_at or now)))
         return opened
 
     def _any_current(self, step: str) -> bool:

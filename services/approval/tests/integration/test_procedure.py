@@ -344,3 +344,32 @@ async def test_advance_paperwork_after_payment_refused_is_recovered(database_url
         [revoked] = await eventually(lambda: published(js, "relief.case.revoked", "fx-adv"))
         assert revoked.data.fraudulent and "ANY-RECOVER" in revoked.data.rules
         assert revoked.data.task_id == approved.data.task_id
+
+
+async def test_chongqing_advance_paperwork_is_entered_and_filed_within_its_limits(database_url, nats_server) -> None:  # noqa: ANN001
+    cq = people("chongqing-yubei", "chongqing-yubei/longxi")
+    async with running(database_url, nats_server.url) as (client, runtime, js):
+        await set_clock(client, now="2026-10-12T09:00:00+08:00")
+        await publish(js, calculated("cq-adv", region="chongqing-yubei", town="chongqing-yubei/longxi",
+                                     type_="emergency"))
+        await routed(client, "cq-adv", cq["district"])
+        await decide(client, "cq-adv", cq["approver"], "approve", amount="1000.00")
+        await publish(js, make_event("payment.paid", "cq-adv", region="chongqing-yubei"))
+
+        async def entry_open() -> dict | None:
+            v = await view(client, "cq-adv", cq["district"])
+            return v if v["open_steps"] == ["paperwork"] else None
+
+        v = await eventually(entry_open, message="paperwork after payment")
+        entry = next(d for d in v["deadlines"] if d["limit"] == "CQ-ADV-ENTRY")
+        assert entry["due"] == "2026-10-24T23:59:59+08:00"  # before the 25th of the approval month
+        body = {"subject": "张三", "reason": "火灾", "amount": "1000.00", "seal": True,
+                "signatures": [{"name": "李经办", "role": "handler"}]}
+        r = await client.post("/v1/cases/cq-adv/paperwork", json=body, headers=cq["handler"])
+        assert r.status_code == 201, r.text
+        await decide(client, "cq-adv", cq["district"], "paperwork_review", comment="已备案")
+        v = await view(client, "cq-adv", cq["district"])
+        states = {d["limit"]: d["state"] for d in v["deadlines"]}
+        assert states["CQ-ADV-ENTRY"] == "met" and states["CQ-ADV-FILING"] == "met"
+        await eventually(lambda: published(js, "relief.approval.filed", "cq-adv"))
+        assert v["status"] == "approved"
