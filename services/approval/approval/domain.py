@@ -272,11 +272,12 @@ class Approval:
 
     # ---- deciding
 
-    def check_actor(self, actor: Actor, kin: set[str] | frozenset[str] = frozenset()) -> None:
-        """Region first, then LF-KIN: a registered relative in the household bars the staff member."""
+    def check_actor(self, actor: Actor, kin_in_household: set[str] | frozenset[str] = frozenset()) -> None:
+        """Region first, then LF-KIN: a registered relative in the household (`kin_in_household`:
+        the member keys of the actor's relatives found in it) bars the staff member."""
         if actor.region != self.region:
             raise NotAllowed(f"{actor.id} works for region {actor.region}, not {self.region}")
-        if self.payee.id_number in kin:
+        if kin_in_household:
             raise KinConflict(f"the household of case {self.case_id} holds a registered close relative of {actor.id}; "
                               "they may not act on it (LF-KIN)")
 

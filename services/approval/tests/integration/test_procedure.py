@@ -15,6 +15,7 @@ from approval.domain import DutyConflict
 from approval.main import build
 from approval.settings import Settings
 from relief_shared.contract import Envelope
+from relief_shared.kin import member_key
 from relief_shared.testing import eventually, make_event, migrated, parse_event, serving, staff_token
 
 FX, FX_TOWN = "fuxin-haizhou", "fuxin-haizhou/hanjiadian"
@@ -36,12 +37,16 @@ def people(region: str, town: str) -> dict[str, dict]:
 FXP = people(FX, FX_TOWN)
 
 
+SPOUSE = "210902198203051236"
+
+
 def calculated(case_id: str, *, region: str = FX, town: str = FX_TOWN, type_: str = "expenditure",
-               ceiling: str = "3000.00", deliberate: bool = False) -> Envelope:
+               ceiling: str = "3000.00", deliberate: bool = False, members: tuple[str, ...] = ()) -> Envelope:
     return make_event("benefit.calculated", case_id, region=region, org_unit=town, type=type_, as_of="2026-09-30",
                       ceiling=ceiling, recommended=ceiling, rules=["FX-EXP-DIBAO"], trace=[], caps=[],
                       needs_deliberation=deliberate, applicant=APPLICANT,
-                      accepted_by={"id": "clerk-1", "name": "李经办"})
+                      accepted_by={"id": "clerk-1", "name": "李经办"},
+                      household_member_keys=[member_key(m) for m in (APPLICANT["id_number"], *members)])
 
 
 @contextlib.asynccontextmanager
@@ -241,11 +246,12 @@ async def test_separation_of_duties_kin_and_concurrent_approvals(database_url, n
         await eventually(lambda: published(js, "relief.case.approved", "dt-sod"))
         assert len(await published(js, "relief.case.approved", "dt-sod")) == 1
 
-        # LF-KIN: approver-1's registered relative is the applicant: flagged, and 403 for them
-        await publish(js, calculated("dt-kin", region="wenzhou-dongtou", town="wenzhou-dongtou/beiyan"))
+        # LF-KIN: approver-1's registered relative lives in the applicant's household: flagged, and 403 for them
+        await publish(js, calculated("dt-kin", region="wenzhou-dongtou", town="wenzhou-dongtou/beiyan",
+                                     members=(SPOUSE,)))
         await routed(client, "dt-kin", dt["district"])
         register = {"entries": [{"staff_id": "approver-1", "staff_name": "王审批", "relatives": [
-            {"id_number": APPLICANT["id_number"], "name": "张三", "relation": "兄弟"}]}]}
+            {"id_number": SPOUSE, "name": "李强", "relation": "兄弟"}]}]}
         r = await client.put("/v1/kin-register", json=register, headers=dt["clerk2"])
         assert r.status_code == 403, r.text
         r = await client.put("/v1/kin-register", json=register, headers=dt["district"])
@@ -259,6 +265,11 @@ async def test_separation_of_duties_kin_and_concurrent_approvals(database_url, n
                               json={"step": "approve", "decision": "approve", "amount": "1000.00"})
         assert r.status_code == 403 and r.json()["rule"] == "LF-KIN", r.text
         await decide(client, "dt-kin", dt["approver2"], "approve", amount="1000.00")
+        # a case routed after the registration is flagged on arrival
+        await publish(js, calculated("dt-kin-later", region="wenzhou-dongtou", town="wenzhou-dongtou/beiyan",
+                                     members=(SPOUSE,)))
+        v = await routed(client, "dt-kin-later", dt["district"])
+        assert [f["rule"] for f in v["flags"]] == ["LF-KIN"]
 
 
 def before_at(v: dict):  # noqa: ANN201 - a datetime
