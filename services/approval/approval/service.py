@@ -61,12 +61,22 @@ async def on_benefit_calculated(event: Envelope[BenefitCalculated], uow: UnitOfW
     """Store the case's route, open its first steps and start the region's time limits for it,
     all in this one transaction; a case that cannot be routed is parked."""
     approval = _new_approval(event, packs)
-    household = {member_key(approval.payee.id_number), *event.data.household_member_keys}
+    await start_procedure(approval, uow, packs=packs, calendar=calendar, as_of=event.data.as_of,
+                          started_at=event.data.accepted_at or event.occurred_at, cause=event,
+                          household={member_key(approval.payee.id_number), *event.data.household_member_keys})
+
+
+async def start_procedure(approval: Approval, uow: UnitOfWork, *, packs: RegionPacks, calendar: WorkingCalendar,
+                          as_of: date, started_at: datetime, cause: Envelope[Any], household: set[str]) -> None:
+    """Start a new case's procedure in the caller's transaction: LF-KIN flags from the household's
+    member keys, the first steps, the region's limits of the first step (from acceptance,
+    `started_at`), each opened step's own clock, a verification already finished, and the
+    events. The entry for every kind of case (the dibao/tekun/marginal applications too, DT-20D:
+    build the route with `policy.application_route`)."""
     kin = await uow.kin.staff_related_to(approval.region, sorted(household))
     if kin:
         approval.flags.append(_kin_flag(kin))
-    limits = _limits(packs.get(event.region), approval.route.steps[0].time_limits, approval.type, event.data.as_of)
-    started_at = event.data.accepted_at or event.occurred_at  # the limits run from acceptance
+    limits = _limits(packs.get(approval.region), approval.route.steps[0].time_limits, approval.type, as_of)
     first = approval.start()
     opened = []
     for limit in limits:
@@ -78,14 +88,14 @@ async def on_benefit_calculated(event: Envelope[BenefitCalculated], uow: UnitOfW
     first.due = next((d.due for d in opened if "case.approved" in d.stop), None)
     means = await uow.means.of_case(approval.case_id)
     if means is not None:  # the verification finished before the case was routed
-        approval.close_by_event("verification", "means.verified", now=event.occurred_at, by=MEANS_CHECK,
+        approval.close_by_event("verification", "means.verified", now=cause.occurred_at, by=MEANS_CHECK,
                                 report={"verification_id": means["verification_id"], "complete": means["complete"]})
-    opened += await _step_clocks(approval, uow, calendar, packs, now=event.occurred_at, skip=first)
+    opened += await _step_clocks(approval, uow, calendar, packs, now=cause.occurred_at, skip=first)
     if not await uow.approvals.add_unless_routed(approval):
         raise Poison(f"case {approval.case_id} is already routed; re-routing a recalculated case is not supported")
     await uow.kin.remember_household(approval.case_id, household)
-    uow.record(*_envelopes(approval, approval.events, cause=event))
-    uow.record(*(deadlines.envelope("opened", d, service=SOURCE, cause=event) for d in opened))
+    uow.record(*_envelopes(approval, approval.events, cause=cause))
+    uow.record(*(deadlines.envelope("opened", d, service=SOURCE, cause=cause) for d in opened))
 
 
 def _limits(pack: RegionPack, ids: tuple[str, ...], case_type: str, as_of: date) -> list[TimeLimit]:

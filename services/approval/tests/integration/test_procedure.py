@@ -118,7 +118,7 @@ async def test_fuxin_expenditure_walks_the_procedure_and_an_objection_blocks_it(
         await to_the_notice(client, js, "fx-walk")
 
         v = await view(client, "fx-walk")
-        assert v["route"]["pack_version"] and v["open_steps"] == ["review"]
+        assert v["route"]["procedure"] == "fuxin-haizhou/expenditure/2020.1" and v["open_steps"] == ["review"]
         notice = next(s for s in v["steps"] if s["step"] == "public_notice")
         assert notice["status"] == "running" and notice["report"]["where"] == "村务公开栏"
         r = await client.post("/v1/cases/fx-walk/decisions", headers=FXP["reviewer"],
