@@ -19,6 +19,7 @@ from typing import Any
 
 from approval import policy
 from approval.policy import Route, StepPlan
+from relief_shared.calendar import SHANGHAI
 from relief_shared.money import Money
 
 
@@ -331,7 +332,9 @@ class Approval:
                 raise UnsupportedDecision("`channel` and `instalments` go only with the deciding approval")
             decided = None
         if step == "investigation":
-            self.details["findings"] = dict(report or {})
+            if not report or not str(report.get("summary", "")).strip():
+                raise Refused("the investigation approves with its report (findings.summary)", field_="findings")
+            self.details["findings"] = dict(report)
         if step == "public_notice":
             report = self._notice(plan, report, now)
         self._close(task, APPROVED, actor, decided, comment, now, report)
@@ -383,6 +386,9 @@ class Approval:
             raise NotAllowed(f"the deliberation of case {self.case_id} is recorded by a clerk or reviewer of "
                              f"{task.org_unit}")
         _check_quorum(self.route.deliberation, record)
+        held_on = record.get("held_on")
+        if held_on and date.fromisoformat(str(held_on)) > now.astimezone(SHANGHAI).date():
+            raise Refused(f"the deliberation is dated {held_on}, after today", field_="held_on")
         if decided.fen <= 0:
             raise Refused("the decided amount must be above zero", field_="decided_amount")
         self._close(task, APPROVED, actor, decided, "case-by-case deliberation (一事一议)", now, record)
@@ -475,6 +481,9 @@ class Approval:
             raise Refused(f"the instalments add up to {Money(total)}, not the approved {amount} (STAGED)",
                           field_="instalments", rule="STAGED")
         days = [i.due for i in instalments]
+        if days[0] < now.astimezone(SHANGHAI).date():
+            raise Refused(f"the first instalment falls due on {days[0]}, before today (STAGED)", field_="instalments",
+                          rule="STAGED")
         if days != sorted(days) or any(i.amount.fen <= 0 for i in instalments):
             raise Refused("instalments are positive and in date order (STAGED)", field_="instalments", rule="STAGED")
         self.details["instalments"] = [{"amount": str(i.amount), "due": i.due.isoformat()} for i in instalments]

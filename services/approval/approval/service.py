@@ -17,7 +17,7 @@ from approval.domain import (Actor, AdvanceRevoked, Approval, CaseApproved, Case
 from approval.store import Escalation, UnitOfWork
 from relief_shared import deadlines
 from relief_shared.auth import Principal
-from relief_shared.calendar import WorkingCalendar
+from relief_shared.calendar import SHANGHAI, WorkingCalendar
 from relief_shared.contract import Envelope, system
 from relief_shared.contract.benefit import BenefitCalculated
 from relief_shared.contract.deadline import DeadlineBreached, DeadlineClosed
@@ -215,7 +215,8 @@ async def deliberate(cmd: Deliberate, uow: UnitOfWork, *, now: datetime, packs: 
         approval = await _get(uow, cmd.case_id, cmd.actor)
         await _check_kin(approval, cmd.actor, uow)
         approval.check_actor(cmd.actor)
-        task = approval.record_deliberation(cmd.actor, cmd.record, cmd.decided_amount, now)
+        task = approval.record_deliberation(cmd.actor, {**cmd.record, "held_on": cmd.held_on.isoformat()},
+                                            cmd.decided_amount, now)
         f = cmd.minutes_file or {}
         await uow.deliberations.add(dict(
             id=str(uuid.uuid4()), case_id=approval.case_id, task_id=task.id, held_on=cmd.held_on,
@@ -250,6 +251,8 @@ async def object_to_notice(cmd: Objection, uow: UnitOfWork, *, now: datetime) ->
             return earlier
         approval = await _get(uow, cmd.case_id, cmd.actor)
         approval.check_actor(cmd.actor)
+        if cmd.received_on > now.astimezone(SHANGHAI).date():
+            raise Refused(f"the objection is dated {cmd.received_on}, after today", field_="received_on")
         if "clerk" not in cmd.actor.roles or cmd.actor.org_unit != approval.org_unit:
             raise NotAllowed(f"objections to case {cmd.case_id}'s notice are recorded at the window of "
                              f"{approval.org_unit} (clerk)")

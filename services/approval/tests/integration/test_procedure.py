@@ -126,7 +126,10 @@ async def test_fuxin_expenditure_walks_the_procedure_and_an_objection_blocks_it(
         assert r.status_code == 409 and "runs until" in r.json()["detail"], r.text
 
         objection = {"objector": {"name": "周村民", "phone": "13800000000"}, "reason": "家中有车",
-                     "received_on": "2026-10-09"}
+                     "received_on": "2026-10-08"}
+        r = await client.post("/v1/cases/fx-walk/public-notice/objections", headers=FXP["clerk2"],
+                              json={**objection, "received_on": "2026-12-01"})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "received_on", r.text
         r = await client.post("/v1/cases/fx-walk/public-notice/objections", json=objection, headers=FXP["clerk2"])
         assert r.status_code == 201, r.text
         oid = r.json()["id"]
@@ -291,7 +294,7 @@ async def test_deliberation_needs_12_and_an_observer_then_its_amount_above_the_c
         v = await routed(client, "dt-case", dt["district"])
         assert v["open_steps"] == ["deliberation"] and "DT-CASE" in v["route"]["rules"]
         record = {"participants": appraisers(12), "observer": {"name": "纪检员", "unit": "街道纪工委"},
-                  "held_on": "2026-10-09", "minutes": "经评议，同意救助8000元", "decided_amount": "8000.00",
+                  "held_on": "2026-10-08", "minutes": "经评议，同意救助8000元", "decided_amount": "8000.00",
                   "vote": {"in_favour": 11, "against": 1, "abstain": 0},
                   "minutes_file": {"filename": "minutes.pdf", "content_type": "application/pdf",
                                    "content_base64": base64.b64encode(b"%PDF-1.4 minutes").decode()}}
@@ -321,6 +324,8 @@ async def test_deliberation_needs_12_and_an_observer_then_its_amount_above_the_c
         await decide(client, "dt-case", dt["handler"], "public_notice", notice={"where": "北岙社区公示栏"})
         await set_clock(client, advance_seconds=8 * 86400)
         await decide(client, "dt-case", dt["approver"], "approve", amount="8000.01", expect=422)
+        await decide(client, "dt-case", dt["approver"], "approve", amount="8000.00", expect=422,  # STAGED: not past
+                     instalments=[{"amount": "8000.00", "due": "2026-10-01"}])
         done = await decide(client, "dt-case", dt["approver"], "approve", amount="8000.00", channel="bank",
                             instalments=[{"amount": "5000.00", "due": "2026-10-20"},
                                          {"amount": "3000.00", "due": "2026-11-20"}])
