@@ -84,3 +84,14 @@ def test_steps_run_in_parallel_and_the_handler_may_do_them_all_but_never_review(
     approval.decide(staff("app-1", "approver"), "approve", "approve", Money.yuan("2000.00"), "",
                     now=T0 + timedelta(days=8))
     assert approval.status == "approved" and approval.latest("district_consent").status == "skipped"
+
+
+@pytest.mark.parametrize("region, kind", [("fuxin-haizhou", "expenditure"), ("wenzhou-dongtou", "case_by_case"),
+                                          ("chongqing-yubei", "advance_paperwork")])
+def test_a_case_keeps_its_procedure_as_stored_whatever_the_pack_says_later(region: str, kind: str) -> None:
+    import json
+
+    from approval import store
+
+    route = procedures.build(PACKS.get(region), kind, AS_OF)
+    assert store._route(json.loads(json.dumps(store._route_json(route)))) == route
