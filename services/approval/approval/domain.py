@@ -303,6 +303,12 @@ class Approval:
         if return_to is not None:
             raise UnsupportedDecision("`return_to` goes only with the decision `return`")
         after_approval = self.route.post_approval(step)
+        if decision == "approve" and step == "deliberation":
+            raise Refused("a deliberation is recorded with its participants, observer and minutes: "
+                          "POST /v1/cases/{case_id}/deliberation", field_="step", rule="DT-CASE")
+        if decision == "approve" and step == "paperwork" and not report:
+            raise Refused("the paperwork is completed with its subject, reason, amount, signatures and seal: "
+                          "POST /v1/cases/{case_id}/paperwork", field_="step")
         if decision == "reject":
             self._close(task, REJECTED, actor, None, comment, now, report)
             self._withdraw_open(now)
