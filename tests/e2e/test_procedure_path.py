@@ -115,11 +115,17 @@ async def test_a_case_by_case_deliberation_decides_an_amount_above_the_ceiling_w
         await walk.decide(REVIEWER, "review")
         await walk.decide(CLERK, "public_notice", notice={"where": "韩家店社区公示栏"})
         await walk.notice_over()
-        await walk.decide(APPROVER, "approve", amount="6000.00")
+        clock = await client.get(f"{stack.url('approval')}/v1/ops/clock", headers=OPS)
+        today = date.fromisoformat(clock.json()["now"][:10])
+        plan = [{"amount": "4000.00", "due": today.isoformat()},
+                {"amount": "2000.00", "due": (today + timedelta(days=30)).isoformat()}]
+        await walk.decide(APPROVER, "approve", amount="6000.00", channel="bank", instalments=plan)  # STAGED
         await walk.open("district_consent")  # the minutes are the district's basis (FX-CASE-MIN)
         assert (await walk.decide(DISTRICT, "district_consent"))["status"] == "approved"
         paid = await walk.case("paid")
-    assert paid["payments"][0]["amount"] == "6000.00"
+    by_amount = {p["amount"]: p for p in paid["payments"]}
+    assert by_amount["4000.00"]["status"] == "paid" and by_amount["2000.00"]["status"] == "scheduled"
+    assert by_amount["2000.00"]["due"].startswith((today + timedelta(days=30)).isoformat())
 
 
 async def test_refused_advance_paperwork_is_recovered_by_disbursement(stack: Stack) -> None:
