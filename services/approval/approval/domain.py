@@ -504,6 +504,9 @@ class Approval:
         if task.step not in self.route.descendants(to_step):
             raise UnsupportedDecision(f"step {task.step!r} can return the case only to a step before it, "
                                       f"not to {to_step!r}")
+        if self.route.post_approval(task.step) and not self.route.post_approval(to_step):
+            raise UnsupportedDecision(f"the case is approved: step {task.step!r} can return it only to a step after "
+                                      "the approval; refuse it instead")
         self._close(task, RETURNED, actor, None, comment, now, {"return_to": to_step})
         self._reopen(to_step, actor.person, comment, now, returned_by=task)
         return task
