@@ -389,3 +389,23 @@ async def test_chongqing_advance_paperwork_is_entered_and_filed_within_its_limit
         assert states["CQ-ADV-ENTRY"] == "met" and states["CQ-ADV-FILING"] == "met"
         await eventually(lambda: published(js, "relief.approval.filed", "cq-adv"))
         assert v["status"] == "approved"
+
+
+async def test_a_deliberation_not_held_within_5_working_days_is_escalated_to_the_district(database_url, nats_server) -> None:  # noqa: ANN001
+    dt = people("wenzhou-dongtou", "wenzhou-dongtou/beiyan")
+    async with running(database_url, nats_server.url) as (client, runtime, js):
+        await set_clock(client, now="2026-10-12T09:00:00+08:00")  # a Monday
+        await publish(js, calculated("dt-late", region="wenzhou-dongtou", town="wenzhou-dongtou/beiyan",
+                                     ceiling="0.00", deliberate=True))
+        v = await routed(client, "dt-late", dt["district"])
+        limit = next(d for d in v["deadlines"] if d["limit"] == "deliberation#1")
+        assert (limit["rule"], limit["due"]) == ("DT-CASE", "2026-10-19T23:59:59+08:00")
+        await set_clock(client, now="2026-10-20T09:00:00+08:00")
+
+        async def escalated() -> list | None:
+            tasks = (await client.get("/v1/tasks", headers=dt["district"])).json()
+            found = [t for t in tasks if t["case_id"] == "dt-late" and t["step"] == "escalation"]
+            return found or None
+
+        [task] = await eventually(escalated, message="the late deliberation escalated")
+        assert task["rule"] == "DT-CASE" and task["deadline"]["limit"] == "deliberation#1"
