@@ -49,6 +49,26 @@ class Connections:
         finally:
             self.idle.put_nowait(conn)
 
+    async def get(self, path: str, headers: dict[str, str]) -> tuple[int, Any]:
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        request = f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{head}\r\n".encode()
+        conn = await self.idle.get()
+        try:
+            if conn is not None:
+                try:
+                    return await self._exchange(conn, request)
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    conn[1].close()
+            conn = await asyncio.open_connection(self.host, self.port)
+            return await self._exchange(conn, request)
+        except BaseException:
+            if conn is not None:
+                conn[1].close()
+            conn = None
+            raise
+        finally:
+            self.idle.put_nowait(conn)
+
     @staticmethod
     async def _exchange(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes) -> tuple[int, Any]:
         reader, writer = conn

@@ -52,7 +52,7 @@ async def get_case(case_id: str, reader: CaseReader,
     """The whole case as the window sees it: status, classification, amount with its rules and
     trace, approval, payments, deadlines, and a timeline of every step with who did it. A case of
     another region is not found."""
-    return await service.case_document(case_id, reader, runtime.db.reading())
+    return await service.case_document(case_id, reader, runtime.db.reading(), runtime.packs)
 
 
 @router.get("/v1/cases", response_model=CasePage)

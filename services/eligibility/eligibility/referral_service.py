@@ -68,7 +68,7 @@ def detection_facts(body: CaseIn) -> detection.Facts:
         needs=tuple(situation.needs), event_kinds=tuple(e.kind for e in situation.events),
         expense_categories=tuple(e.category for e in situation.expenses), status=household.status,
         members=tuple(detection.Member(m.birth_date, m.disabled, m.able_to_work) for m in household.members),
-        employed=household.employed)
+        employed=household.employed, applies_for=body.applies_for)
 
 
 async def open_referrals(classified: Envelope[CaseClassified], body: CaseIn, pack: RegionPack, uow: UnitOfWork,
@@ -173,13 +173,13 @@ async def acknowledge(referral_id: str, partner: Principal, uow: UnitOfWork, *, 
 
 def feedback_due(pack: RegionPack, finished_on: date, calendar: WorkingCalendar) -> tuple[datetime, str] | None:
     """DT-FEEDBACK-1WD: the instant by which a result finished on `finished_on` must be reported,
-    where the region declares the rule (its `referral_feedback_limit`); None where it does not."""
-    if not pack.has_rule(FEEDBACK_RULE):
+    by the region's time limit of that name (counted from the start of that day); None where the
+    region has no such limit."""
+    limit = pack.time_limit(FEEDBACK_RULE, finished_on)
+    if limit is None:
         return None
-    limit = pack.parameter("referral_feedback_limit", finished_on)
-    span = Span(int(limit.value["amount"]), limit.value["unit"])
     start = datetime.combine(finished_on, time(0, 0), tzinfo=SHANGHAI)
-    return due(span, start, span, calendar).at, limit.source
+    return due(limit.span, start, limit.warn_before, calendar).at, limit.source
 
 
 async def report_result(referral_id: str, answer: Answer, partner: Principal, uow: UnitOfWork, pack_of: Any, *,

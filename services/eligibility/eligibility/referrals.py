@@ -16,7 +16,10 @@ detect and refer", §6's partner departments):
 * a disabled member, or the need → the disabled persons' federation (Anyang 二(三)13, Dongtou 九);
 * vagrancy → the rescue station (CLS-ROUTE-OUT);
 * unpaid power bills (need `power`) → the power supply company (Dongtou 五);
-* needs beyond public aid (need `charity`) → charity (Chongqing city notice 二(六)).
+* needs beyond public aid (need `charity`) → charity (Chongqing city notice 二(六));
+* a registered-poor applicant asking for temporary aid may qualify for dibao or tekun
+  (Chongqing city notice 二(四)): not a partner department but the window's own programme, so
+  it is a suggestion on the case (`suggest_applications`), with no event and no clock.
 
 Route-outs (CLS-ROUTE-OUT) apply where the region declares that rule; everything else only
 where it declares REF-DETECT. A department the region's pack does not list is a pack error, not
@@ -57,6 +60,7 @@ class Facts:
     status: str = "none"
     members: tuple[Member, ...] = ()
     employed: bool = False
+    applies_for: str = "temporary_assistance"
 
 
 @dataclass(frozen=True)
@@ -142,3 +146,14 @@ def _able_without_job(facts: Facts, today: date) -> bool:
 def departments(pack: RegionPack, as_of: date) -> dict[str, dict]:
     """The region's partner departments with their handling limits (`referral_departments`)."""
     return dict(pack.parameter("referral_departments", as_of).value)
+
+
+def suggest_applications(pack: RegionPack, facts: Facts) -> list[dict[str, str]]:
+    """REF-DETECT's last line: a registered-poor household asking for temporary aid is told it may
+    apply for dibao or tekun (the window's own programmes, so no partner referral)."""
+    if not pack.has_rule("REF-DETECT") or facts.status != "registered_poor" \
+            or facts.applies_for != "temporary_assistance":
+        return []
+    return [{"applies_for": program, "rule": "REF-DETECT", "clause": pack.rules["REF-DETECT"],
+             "reason": "registered-poor household: may qualify, and may get temporary aid first"}
+            for program in ("dibao", "tekun")]

@@ -208,6 +208,9 @@ class CaseDocument(BaseModel):
     approval: dict[str, Any]
     payments: list[dict[str, Any]]
     referrals: list[dict[str, Any]]
+    suggested_applications: list[dict[str, str]] = Field(
+        default_factory=list, description="REF-DETECT: the window's own programmes the household may apply for "
+                                          "(a registered-poor household: dibao, tekun)")
     deadlines: list[dict[str, Any]]
     timeline: list[TimelineItem]
     created_at: str

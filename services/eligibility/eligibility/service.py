@@ -20,9 +20,10 @@ from relief_shared.regions import MissingParameter, RegionPacks, UnknownRegion
 
 from eligibility import intake_rules, projection, referral_service
 from eligibility.domain import InvalidRequest, NoSuchCase, OutsideJurisdiction, deadline_entry
+from eligibility.complaints import is_complaint
 from eligibility.means_request import verification_needed
 from eligibility.policy import Member, Request, classify
-from eligibility.referrals import UnknownDepartment
+from eligibility.referrals import UnknownDepartment, suggest_applications
 from eligibility.schemas import CaseIn
 from eligibility.store import UnitOfWork, timeline_document, view_of
 
@@ -187,8 +188,11 @@ async def fold(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
 
 async def fold_deadlines(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
     """Deadline events of every service: on the case's timeline and view, and in the district
-    overview (the highest revision of each deadline wins, in any order of arrival)."""
-    await fold(events, uow)
+    overview (the highest revision of each deadline wins, in any order of arrival). A complaint's
+    deadline (LF-COMPLAINT) has no case: it goes to the overview alone."""
+    of_cases = [e for e in events if not is_complaint(e.case_id)]
+    if of_cases:
+        await fold(of_cases, uow)
     await uow.deadlines.upsert([(e.case_id, e.region, deadline_entry(e.data.model_dump(mode="json")), e.data.org_unit)
                                 for e in events])
 
@@ -207,7 +211,8 @@ async def _put_on_timeline(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> 
     await uow.timeline.add([projection.timeline_entry(e)[1] for e in events])
 
 
-async def case_document(case_id: str, reader: Principal, uow: UnitOfWork) -> dict[str, Any]:
+async def case_document(case_id: str, reader: Principal, uow: UnitOfWork,
+                        packs: RegionPacks | None = None) -> dict[str, Any]:
     """The whole case as the window sees it, if it is in the reader's region."""
     async with uow:
         row = await uow.cases.get(case_id, region=reader.region)
@@ -216,6 +221,7 @@ async def case_document(case_id: str, reader: Principal, uow: UnitOfWork) -> dic
         timeline = await uow.timeline.of(case_id)
         referrals = await uow.referrals.of_case(case_id)
     view = view_of(row, timeline)
+    suggested = _suggested_applications(row, packs)
     return {
         "case_id": row.case_id, "region": row.region, "org_unit": row.org_unit, "status": row.status,
         "channel": row.channel, "applies_for": row.applies_for, "accepted_by": row.accepted_by,
@@ -223,11 +229,21 @@ async def case_document(case_id: str, reader: Principal, uow: UnitOfWork) -> dic
         "channel_ref": row.channel_ref,
         "classification": view.classification, "benefit": view.benefit, "approval": view.approval,
         "payments": list(view.payments.values()), "referrals": [referral_service.referral_document(r) for r in referrals],
+        "suggested_applications": suggested,
         "deadlines": view.deadlines,
         "timeline": timeline_document(timeline),
         "created_at": row.created_at.astimezone(SHANGHAI).isoformat(),
         "updated_at": row.updated_at.astimezone(SHANGHAI).isoformat(),
     }
+
+
+def _suggested_applications(row: Any, packs: RegionPacks | None) -> list[dict[str, str]]:
+    """REF-DETECT's dibao/tekun suggestion, from the stored request by the region's rules (read-time:
+    the window's own advice, nothing is owed to anyone)."""
+    if packs is None or row.region not in packs:
+        return []
+    return suggest_applications(packs.get(row.region),
+                                referral_service.detection_facts(CaseIn.model_validate(row.request)))
 
 
 async def list_cases(query: CaseQuery, reader: Principal, uow: UnitOfWork) -> dict[str, Any]:

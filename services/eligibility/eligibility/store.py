@@ -68,7 +68,8 @@ deadline_overview = Table(
 )
 
 
-# The durable clocks of the limits eligibility owns: the departments' handling limits (DT-FEEDBACK-1WD).
+# The durable clocks of the limits eligibility owns (DT-FEEDBACK-1WD, LF-COMPLAINT): its deadline
+# scheduler runs on this table. (`uow.deadlines` is the district overview of every service's.)
 clocks = DeadlineTable(metadata)
 referrals = referrals_table(metadata)
 
@@ -222,9 +223,13 @@ class UnitOfWork(db.UnitOfWork):
     referrals: Referrals
 
     def bind(self, conn: AsyncConnection) -> None:
+        from eligibility.complaints_store import Complaints
+        from eligibility.register_store import StatusLookups, StatusRegister
+
         self.cases, self.timeline, self.deadlines = Cases(conn), Timeline(conn), DeadlineOverview(conn)
         self.clocks = Deadlines(conn, clocks, on_change=lambda: self.signal_after_commit(SIGNAL))
         self.referrals = Referrals(conn, referrals)
+        self.register, self.lookups, self.complaints = StatusRegister(conn), StatusLookups(conn), Complaints(conn)
 
 
 def timeline_document(rows: list[Any]) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from relief_shared.contract import approval  # noqa: F401
 from relief_shared.contract import benefit  # noqa: F401
 from relief_shared.contract import case  # noqa: F401
 from relief_shared.contract import deadline  # noqa: F401
+from relief_shared.contract import education  # noqa: F401
 from relief_shared.contract import household  # noqa: F401
 from relief_shared.contract import means  # noqa: F401
 from relief_shared.contract import payment  # noqa: F401

@@ -53,3 +53,8 @@ APPROVAL_MEANS_VERIFIED = consumer(
 APPROVAL_DEADLINE_STOPS = consumer(
     "approval-deadline-stops", service="approval", events=[("payment.paid", 1)],
     purpose="closes the approval-owned limits that a payment satisfies (CQ-EMG-3WD, DT-ADV)")
+ELIGIBILITY_STATUS_REGISTER = consumer(
+    "eligibility-status-register", service="eligibility", events=[("status.changed", 1)],
+    purpose="keeps each person's current dibao / marginal / tekun status per region for the no-paper status "
+            "lookup (DT-NO-PAPER) and pushes each entry and exit to the education bureau, effective the first "
+            "day of the next month (DT-EDU-NEXT-MONTH)")

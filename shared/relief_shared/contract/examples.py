@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from relief_shared.contract import approval, benefit, case, deadline, household, means, payment, referral, status
+from relief_shared.contract import (approval, benefit, case, deadline, education, household, means, payment,
+                                    referral, status)
 from relief_shared.contract.fields import Actor, Payload, Person, system
 from relief_shared.contract.registry import REGISTRY, EventSpec
 from relief_shared.money import Money
@@ -92,6 +93,9 @@ EXAMPLES: dict[tuple[str, int], Payload] = {
         person=APPLICANT, status="dibao", previous="none", since=date(2026, 3, 1), household_size=2,
         monthly_amount=Money.yuan("520.00"), reason="dibao application approved (DT-20D)", rules=["DT-20D"],
         by=APPROVER),
+    ("referral.education.status_changed", 1): education.EducationStatusChanged(
+        person=APPLICANT, change="entered", status="dibao", previous="none", since=date(2026, 3, 12),
+        effective_from=date(2026, 4, 1), org_unit=ORG_UNIT, clause="seed 004 六"),
     ("case.verification_needed", 1): household.CaseVerificationNeeded(
         org_unit=ORG_UNIT, applies_for="dibao", classification_type="expenditure", household_status="none",
         members=[household.HouseholdMember(id_number=APPLICANT.id_number, relation="self"),

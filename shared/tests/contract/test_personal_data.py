@@ -12,7 +12,8 @@ ID_NUMBER = re.compile(r"\b\d{17}[\dX]\b")
 ALLOWED = {"case.classified.v1", "benefit.calculated.v1", "case.approved.v1", "status.changed.v1",
            "case.verification_needed.v1",
            # each department's own referral request names the person it must act on (not the charity's)
-           *(f"referral.{d}.requested.v1" for d in DEPARTMENTS if d not in NO_ID_NUMBER)}
+           *(f"referral.{d}.requested.v1" for d in DEPARTMENTS if d not in NO_ID_NUMBER),
+           "referral.education.status_changed.v1"}
 
 
 def test_only_the_allow_list_carries_an_id_number() -> None:

@@ -71,7 +71,8 @@ class Suite:
     def settings(self, mode: str = "succeed", **overrides: object) -> Settings:
         values = dict(database_url=self.database_url, nats_url=self.nats_url, data_dir=self.data_dir,
                       environment="test", bank=BankSettings(mode=mode, timeout_seconds=30),
-                      payment_poll_seconds=0.05, payment_retry_seconds=0.05, payment_retry_max_seconds=0.2)
+                      payment_poll_seconds=0.05, payment_retry_seconds=0.05, payment_retry_max_seconds=0.2,
+                      payroll_opens_monthly=False)  # the payroll tests open their months by hand
         return Settings(**{**values, **overrides})
 
     @property

@@ -75,3 +75,15 @@ def test_a_department_the_pack_does_not_list_is_an_error() -> None:
     pack = dataclasses.replace(DONGTOU, _parameters={**DONGTOU._parameters, "referral_departments": [stripped]})
     with pytest.raises(UnknownDepartment):
         detect(pack, Facts(needs=("education",)), TODAY)
+
+
+def test_a_registered_poor_household_is_told_it_may_apply_for_dibao_or_tekun() -> None:
+    from eligibility.referrals import suggest_applications
+
+    chongqing = PACKS.get("chongqing-yubei")
+    found = suggest_applications(chongqing, Facts(status="registered_poor"))
+    assert [s["applies_for"] for s in found] == ["dibao", "tekun"]
+    assert found[0]["clause"] == chongqing.rules["REF-DETECT"]
+    assert suggest_applications(chongqing, Facts(status="registered_poor", applies_for="dibao")) == []
+    assert suggest_applications(chongqing, Facts(status="none")) == []
+    assert suggest_applications(FUXIN, Facts(status="registered_poor")) == []  # no REF-DETECT there
