@@ -36,7 +36,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from nats.js import JetStreamContext
@@ -62,7 +62,6 @@ class User:
     subscribe: tuple[str, ...]
     kind: str  # service | partner | ops | test
     inbox_prefix: str = "_INBOX"
-    note: str = field(default="", compare=False)
 
     @property
     def dev_password(self) -> str:
@@ -79,7 +78,7 @@ def partner_user(department: str) -> str:
 
 
 def partner_durable(department: str) -> str:
-    """The one durable consumer a department may own on REFERRALS."""
+    """The one durable consumer on REFERRALS a department may use (the suite provisions it)."""
     return partner_user(department)
 
 
