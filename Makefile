@@ -46,11 +46,11 @@ bench-recalculate: install  ## 1,000,000 households on columns, the command on a
 bench-payroll: install  ## the monthly payroll of 1,000,000 recipients: produce, pay (killed and resumed), reconcile; SQLite and PostgreSQL
 	$(BIN)/python bench/payroll.py $(BENCH_ARGS)
 
-bench-referrals: install  ## 10,000 cases with three needs each: time until all 30,000 referrals are consumed by partner consumers
-	$(BIN)/python bench/referrals.py $(BENCH_ARGS)
-
 bench-status: install  ## GET /v1/status/{id} with every lookup logged, beside a bare FastAPI endpoint; SQLite (and PostgreSQL with BENCH_ARGS="--postgres URL")
 	cd bench && ../$(BIN)/python status_lookup.py $(BENCH_ARGS)
+
+bench-referrals: install  ## 10,000 cases with three needs each: time until all 30,000 referrals are consumed by partner consumers
+	$(BIN)/python bench/referrals.py $(BENCH_ARGS)
 
 chaos: install  ## CHAOS_ARGS="--cases 100 --kills 10 --broker-restarts 3 --seed 7"; exit 1 if a case is stuck or paid twice
 	$(BIN)/python tests/e2e/chaos.py $(CHAOS_ARGS)

@@ -28,7 +28,8 @@ async def client(database_url, nats_server) -> AsyncIterator[httpx.AsyncClient]:
     await migrated("eligibility", database_url)
     app = build(Settings(database_url=database_url, nats_url=nats_server.url, deadline_poll_seconds=0.5))
     async with serving(app) as base, httpx.AsyncClient(base_url=base) as c, harness_js(nats_server.url) as js:
-        c.js = js  # the test reads the streams as the harness: eligibility's own user may not
+        await app.state.runtime.bus.wait_ready()
+        c.js = js  # the test plays the other services and reads what eligibility published
         yield c
         await c.delete("/v1/ops/clock", headers=OPS)
 

@@ -37,7 +37,8 @@ async def client(database_url, nats_server) -> AsyncIterator[httpx.AsyncClient]:
     app = build(Settings(database_url=database_url, nats_url=nats_server.url))
     async with serving(app) as base, httpx.AsyncClient(base_url=base) as c, harness_js(nats_server.url) as js:
         c.app = app
-        c.js = js  # the test plays approval and reads the streams as the harness: eligibility's own user may not
+        await app.state.runtime.bus.wait_ready()
+        c.js = js  # the test plays approval (status.changed) and education (its own subjects)
         yield c
 
 
