@@ -5,10 +5,11 @@ What it does, and why each step is there:
 1. Connects to the suite's NATS as the department's own user (`partner-<department>`), with the
    inbox prefix `_INBOX.partner-<department>`: the broker lets this user receive replies there
    and nowhere else, so nats-py's default `_INBOX` would be refused.
-2. Binds (creating it the first time) the durable pull consumer `partner-<department>` on stream
-   REFERRALS, filtered to `relief.referral.<department>.>` — the only consumer this user may own;
-   the server refuses any other name or filter. Durable: what arrives while this program is down
-   waits on the broker, and nothing is lost across a restart of either side.
+2. Binds to the durable pull consumer `partner-<department>` on stream REFERRALS, filtered to
+   `relief.referral.<department>.>`, which the suite provisions for the department: the only
+   consumer this user may use, and one it cannot create, change or delete. Durable: what arrives
+   while this program is down waits on the broker, and nothing is lost across a restart of
+   either side.
 3. For each `referral.<department>.requested`: acknowledges it over REST
    (`POST /v1/referrals/{id}/acknowledge`), decides, posts the result
    (`POST /v1/referrals/{id}/result`), and only then acks the message. A crash before the ack
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -45,7 +47,6 @@ import httpx
 import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 log = logging.getLogger("partner_consumer")
 
@@ -88,9 +89,8 @@ class PartnerConsumer:
     async def _bind(self) -> Any:
         assert self.nc is not None
         js = self.nc.jetstream(timeout=5)
-        config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL, ack_wait=60,
-                                max_ack_pending=1000)
-        return await js.pull_subscribe(self.subjects, durable=self.durable, stream="REFERRALS", config=config)
+        await js.consumer_info("REFERRALS", self.durable)  # NotFoundError until the suite has provisioned it
+        return await js.pull_subscribe_bind(durable=self.durable, stream="REFERRALS")
 
     async def run(self) -> None:
         """Consume until cancelled."""
@@ -112,6 +112,9 @@ class PartnerConsumer:
                 raise
             except Exception as exc:  # broker restarting, consumer gone, …: bind again shortly
                 log.warning("consuming failed, retrying: %r", exc)
+                if sub is not None:
+                    with contextlib.suppress(Exception):
+                        await sub.unsubscribe()
                 sub = None
                 await asyncio.sleep(1)
 

@@ -13,12 +13,16 @@ Three kinds of user:
   registry says it publishes, manages only the suite's streams and its own durable consumers,
   acks only on those, and reads and writes the suite's key-value buckets (clock, calendar,
   region-pack reloads).
-* one per partner department (`partner-<department>`): may create, bind, pull from and ack the
-  single durable consumer `partner-<department>` on stream REFERRALS, whose filter is fixed to
-  `relief.referral.<department>.>` by the permission itself (the server's create API carries the
-  filter in its subject and refuses a config whose filter differs), and receives replies only on
-  its own inbox prefix `_INBOX.partner-<department>`, so it cannot read other clients' replies.
-  It publishes nothing else: no events, no stream or account requests.
+* one per partner department (`partner-<department>`): may bind to, pull from and ack the single
+  durable consumer `partner-<department>` on stream REFERRALS, filtered to
+  `relief.referral.<department>.>`, and receives replies only on its own inbox prefix
+  `_INBOX.partner-<department>`, so it cannot read other clients' replies (where pull consumers
+  deliver). It publishes nothing else: no events, no stream or account requests, and it cannot
+  create, change or delete a consumer — the suite provisions the partners' durables
+  (`ensure_partner_consumers`, run with the streams by every service). Letting a partner create
+  even its own durable, its filter pinned by the permission, would let it make it a push
+  consumer delivering to any subject, e.g. `relief.case.approved`, where RELIEF would store its
+  referrals as if published there; a test shows the server refuses every create.
 * `ops`: subscribes to every subject for monitoring and may use the read-only JetStream API
   (stream and consumer info and lists, reading a stored message); it can change nothing.
 
@@ -29,13 +33,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import APIError
 
 from relief_shared.contract import REGISTRY, STREAMS
 from relief_shared.contract.referral import DEPARTMENTS
+
+log = logging.getLogger(__name__)
 
 SERVICES = ("eligibility", "benefit-calc", "approval", "means-check", "disbursement")
 REFERRALS_STREAM = "REFERRALS"
@@ -51,7 +62,6 @@ class User:
     subscribe: tuple[str, ...]
     kind: str  # service | partner | ops | test
     inbox_prefix: str = "_INBOX"
-    note: str = field(default="", compare=False)
 
     @property
     def dev_password(self) -> str:
@@ -68,7 +78,7 @@ def partner_user(department: str) -> str:
 
 
 def partner_durable(department: str) -> str:
-    """The one durable consumer a department may own on REFERRALS."""
+    """The one durable consumer on REFERRALS a department may use (the suite provisions it)."""
     return partner_user(department)
 
 
@@ -93,6 +103,7 @@ def service_user(service: str) -> User:
         api += [f"$KV.{bucket}.>", f"$JS.API.STREAM.MSG.GET.{kv}", f"$JS.API.DIRECT.GET.{kv}",
                 f"$JS.API.DIRECT.GET.{kv}.>", f"$JS.API.CONSUMER.CREATE.{kv}", f"$JS.API.CONSUMER.CREATE.{kv}.>",
                 f"$JS.API.CONSUMER.DELETE.{kv}.>", f"$JS.API.CONSUMER.INFO.{kv}.>", f"$JS.FC.{kv}.>"]
+    api += [_partner_create_subject(d) for d in DEPARTMENTS]  # ensure_partner_consumers, with the streams
     for spec in sorted(REGISTRY.consumers.values(), key=lambda c: c.durable):
         if spec.service != service:
             continue
@@ -103,14 +114,35 @@ def service_user(service: str) -> User:
     return User(service, tuple(published + api), ("_INBOX.>", *(f"$KV.{b}.>" for b in KV_BUCKETS)), "service")
 
 
+def partner_consumer_config(department: str) -> ConsumerConfig:
+    """The durable the suite provisions for a department: pull, explicit acks, everything kept
+    from the start of REFERRALS, redelivered a minute after an unacked delivery, forever."""
+    return ConsumerConfig(name=partner_durable(department), durable_name=partner_durable(department),
+                          filter_subject=partner_subjects(department), ack_policy=AckPolicy.EXPLICIT,
+                          deliver_policy=DeliverPolicy.ALL, ack_wait=60, max_deliver=-1, max_ack_pending=1000,
+                          description=f"the {department} department's referrals (relief_shared.broker)")
+
+
+async def ensure_partner_consumers(js: JetStreamContext) -> None:
+    """Create (or bring back to the table's config) every partner department's durable."""
+    for department in DEPARTMENTS:
+        try:
+            await js.add_consumer(REFERRALS_STREAM, partner_consumer_config(department))
+        except APIError as exc:  # one the server will not change in place: ops must look, the service runs on
+            log.error("the %s partner consumer differs from the table and cannot be updated: %s", department, exc)
+
+
+def _partner_create_subject(department: str) -> str:
+    """The create API subject nats-py uses for a named consumer with one filter."""
+    return f"$JS.API.CONSUMER.CREATE.{REFERRALS_STREAM}.{partner_durable(department)}.{partner_subjects(department)}"
+
+
 def partner(department: str) -> User:
     s, d = REFERRALS_STREAM, partner_durable(department)
     own = partner_subjects(department)
-    publish = (f"$JS.API.CONSUMER.CREATE.{s}.{d}.{own}",  # create or update, with the filter fixed to its own
-               f"$JS.API.CONSUMER.INFO.{s}.{d}",
-               f"$JS.API.CONSUMER.DELETE.{s}.{d}",
-               f"$JS.API.CONSUMER.MSG.NEXT.{s}.{d}",
-               f"$JS.ACK.{s}.{d}.>")
+    publish = (f"$JS.API.CONSUMER.INFO.{s}.{d}",  # bind: is it there?
+               f"$JS.API.CONSUMER.MSG.NEXT.{s}.{d}",  # pull
+               f"$JS.ACK.{s}.{d}.>")  # ack, nak, term, in progress
     return User(partner_user(department), publish, (f"{partner_inbox(department)}.>", own), "partner",
                 inbox_prefix=partner_inbox(department))
 

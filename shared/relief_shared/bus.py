@@ -23,6 +23,10 @@ DUPLICATE_WINDOW_SECONDS = 20 * 60
 
 
 async def ensure_streams(js: JetStreamContext) -> None:
+    """The suite's streams, and the partner departments' durables on REFERRALS (which the
+    partners may use but not create: relief_shared.broker)."""
+    from relief_shared.broker import ensure_partner_consumers
+
     for name, subjects in STREAMS.items():
         config = StreamConfig(
             name=name,
@@ -37,6 +41,7 @@ async def ensure_streams(js: JetStreamContext) -> None:
             continue
         if sorted(info.config.subjects or []) != sorted(subjects):
             await js.update_stream(config)
+    await ensure_partner_consumers(js)
 
 
 class Bus:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nats
 
+from relief_shared.broker import url_with
 from relief_shared.settings import EMBEDDED_NATS_PORT
 from relief_shared.suite_state import publish_year
 
@@ -38,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     load_cmd = sub.add_parser("load", help="load one year's notice from a JSON file")
     load_cmd.add_argument("file", type=Path)
-    load_cmd.add_argument("--nats-url", default=f"nats://127.0.0.1:{EMBEDDED_NATS_PORT}")
+    # The broker admits no anonymous client: the embedded run's default writes the calendar bucket
+    # as eligibility (any service's user may); elsewhere pass nats://<service>:<password>@host:4222.
+    load_cmd.add_argument("--nats-url", default=url_with(f"nats://127.0.0.1:{EMBEDDED_NATS_PORT}", "eligibility",
+                                                         "dev-eligibility"))
     load_cmd.add_argument("--provisional", action="store_true", help="accept a file marked provisional")
     args = parser.parse_args(argv)
     try:

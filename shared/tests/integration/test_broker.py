@@ -59,15 +59,13 @@ async def referrals(nats_server):  # noqa: ANN001, ANN201
 async def test_a_partner_consumes_its_own_referrals_and_acks_them(referrals) -> None:  # noqa: ANN001
     async with connected(referrals, "partner-education") as (nc, refusals):
         js = nc.jetstream(timeout=3)
-        sub = await js.pull_subscribe(broker.partner_subjects("education"), durable="partner-education",
-                                      stream="REFERRALS")
+        sub = await js.pull_subscribe_bind(durable="partner-education", stream="REFERRALS")  # provisioned
         msgs = await sub.fetch(10, timeout=3)
         assert [json.loads(m.data) for m in msgs] == [{"for": "education"}]
         await msgs[0].ack_sync()
         assert not refusals.seen
     async with connected(referrals, "partner-education") as (nc, _):  # bound again later: nothing left
-        sub = await nc.jetstream(timeout=3).pull_subscribe(broker.partner_subjects("education"),
-                                                           durable="partner-education", stream="REFERRALS")
+        sub = await nc.jetstream(timeout=3).pull_subscribe_bind(durable="partner-education", stream="REFERRALS")
         with pytest.raises(nats.errors.TimeoutError):
             await sub.fetch(1, timeout=1)
 
@@ -82,33 +80,36 @@ async def test_a_partner_can_neither_subscribe_to_nor_consume_another_department
         await refusals.refused('subscription to "_inbox.>"')
 
         js = nc.jetstream(timeout=1)
-        # its own durable name, but filtered to housing: refused by the subject permission…
+        # a consumer on housing's subjects, under its own durable's name or any other: refused
         with pytest.raises(Exception):  # noqa: B017 - the request dies unanswered (a timeout)
             await js.add_consumer("REFERRALS", ConsumerConfig(name="partner-education", durable_name="partner-education",
                                                               filter_subject="relief.referral.housing.>",
                                                               ack_policy=AckPolicy.EXPLICIT))
         await refusals.refused("$js.api.consumer.create.referrals.partner-education.relief.referral.housing.>")
-        # …and the allowed subject with a housing filter in the body: refused by the server
-        for config in ({"filter_subject": "relief.referral.housing.>"},
-                       {"filter_subjects": ["relief.referral.education.>", "relief.referral.housing.>"]}):
+        own = "$JS.API.CONSUMER.CREATE.REFERRALS.partner-education.relief.referral.education.>"
+        for subject, config in (
+                (own, {"filter_subject": "relief.referral.housing.>"}),  # a housing filter behind its own subject
+                (own, {"filter_subjects": ["relief.referral.education.>", "relief.referral.housing.>"]}),
+                # its own subjects, pushed to a subject RELIEF stores: an injection, also refused
+                (own, {"filter_subject": "relief.referral.education.>", "deliver_subject": "relief.case.approved"}),
+                ("$JS.API.CONSUMER.DURABLE.CREATE.REFERRALS.partner-education", {}),
+                ("$JS.API.CONSUMER.CREATE.REFERRALS.partner-education", {}),
+                ("$JS.API.CONSUMER.CREATE.REFERRALS", {})):
             request = {"stream_name": "REFERRALS",
                        "config": {"name": "partner-education", "durable_name": "partner-education",
                                   "ack_policy": "explicit", "deliver_policy": "all", **config}}
-            reply = await nc.request("$JS.API.CONSUMER.CREATE.REFERRALS.partner-education.relief.referral.education.>",
-                                     json.dumps(request).encode(), timeout=3)
-            assert json.loads(reply.data)["error"]["code"] == 400, reply.data
-        # a consumer of another name, or another department's, or the legacy API without a filter
-        for subject in ("$JS.API.CONSUMER.DURABLE.CREATE.REFERRALS.partner-education",
-                        "$JS.API.CONSUMER.CREATE.REFERRALS.partner-education",
-                        "$JS.API.CONSUMER.CREATE.REFERRALS",
-                        "$JS.API.CONSUMER.MSG.NEXT.REFERRALS.partner-housing",
-                        "$JS.API.CONSUMER.INFO.REFERRALS.partner-housing"):
+            await nc.publish(subject, json.dumps(request).encode(), reply=nc.new_inbox())
+            await refusals.refused(subject)
+        # another department's durable, or deleting its own
+        for subject in ("$JS.API.CONSUMER.MSG.NEXT.REFERRALS.partner-housing",
+                        "$JS.API.CONSUMER.INFO.REFERRALS.partner-housing",
+                        "$JS.ACK.REFERRALS.partner-housing.1.1.1.1.1",
+                        "$JS.API.CONSUMER.DELETE.REFERRALS.partner-education"):
             await nc.publish(subject, b"{}", reply=nc.new_inbox())
             await refusals.refused(subject)
 
     async with connected(referrals, "partner-housing") as (nc, refusals):  # housing's referral is still there
-        sub = await nc.jetstream(timeout=3).pull_subscribe(broker.partner_subjects("housing"),
-                                                           durable="partner-housing", stream="REFERRALS")
+        sub = await nc.jetstream(timeout=3).pull_subscribe_bind(durable="partner-housing", stream="REFERRALS")
         assert [json.loads(m.data) for m in await sub.fetch(10, timeout=3)] == [{"for": "housing"}]
         assert not refusals.seen
 
@@ -194,3 +195,15 @@ def test_the_deployment_config_is_generated_from_the_table() -> None:
     assert broker.main(["--root", str(root), "--check"]) == 0, \
         "deploy/nats/nats.conf is stale: run make contract"
 
+
+
+async def test_the_holiday_loader_writes_the_calendar_as_a_service_user(nats_server) -> None:  # noqa: ANN001
+    from pathlib import Path
+
+    import relief_shared
+    from relief_shared.holidays import load
+
+    shipped = Path(relief_shared.__file__).parent / "calendar_data" / "2026.json"
+    assert await load(shipped, nats_server.url_as("eligibility"))
+    with pytest.raises(Exception):  # noqa: B017 - a partner may not: its publish is refused
+        await load(shipped, nats_server.url_as("partner-education"))
