@@ -55,11 +55,15 @@ class LookupLog:
         while self._waiting:
             batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
             try:
-                async with self.db.uow() as uow:
-                    found = await uow.register.answers({(row["id_number"], row["region"]) for row, _ in batch})
-                    answers = [found.get((row["id_number"], row["region"])) for row, _ in batch]
-                    await uow.lookups.add([{**row, "found": a is not None} for (row, _), a in zip(batch, answers)])
-                    await uow.commit()
+                if self.db.engine.dialect.name == "postgresql":
+                    answers = await self._one_statement([row for row, _ in batch])
+                else:
+                    async with self.db.uow() as uow:
+                        found = await uow.register.answers({(row["id_number"], row["region"]) for row, _ in batch})
+                        answers = [found.get((row["id_number"], row["region"])) for row, _ in batch]
+                        await uow.lookups.add([{**row, "found": a is not None}
+                                               for (row, _), a in zip(batch, answers)])
+                        await uow.commit()
             except BaseException as exc:  # noqa: BLE001 - every waiter learns of it, none answers unlogged
                 for _, future in batch:
                     if not future.done():
@@ -70,6 +74,36 @@ class LookupLog:
             for (_, future), a in zip(batch, answers):
                 if not future.done():
                     future.set_result(a)
+
+
+    async def _one_statement(self, rows: list[dict[str, Any]]) -> list[tuple[str, date] | None]:
+        """PostgreSQL: read the entries and write the log rows in ONE statement (a data-modifying
+        CTE, committed as it returns), one round trip instead of five."""
+        async with self.db.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            columns = [[row[name] for row in rows] for name in _PG_COLUMNS]
+            found = await driver.fetch(_PG_LOOKUP, *columns, list(range(len(rows))))
+        by_position = {record["n"]: (record["status"], record["since"]) for record in found
+                       if record["status"] is not None}
+        return [by_position.get(i) for i in range(len(rows))]
+
+
+_PG_COLUMNS = ("at", "region", "id_number", "by_sub", "by_name", "roles", "department", "org_unit", "purpose")
+_PG_LOOKUP = """
+WITH asks AS (
+    SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                         $8::text[], $9::text[], $10::int[])
+        AS a(at, region, id_number, by_sub, by_name, roles, department, org_unit, purpose, n)
+), answered AS (
+    SELECT a.*, r.status, r.since FROM asks a
+    LEFT JOIN status_register r ON r.id_number = a.id_number AND r.region = a.region
+), logged AS (
+    INSERT INTO status_lookups (at, region, id_number, by_sub, by_name, roles, department, org_unit, purpose, found)
+    SELECT at, region, id_number, by_sub, by_name, roles, department, org_unit, purpose, status IS NOT NULL
+    FROM answered
+)
+SELECT n, status, since FROM answered
+"""
 
 
 class LookupNotLogged(RuntimeError):
