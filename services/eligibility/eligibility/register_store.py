@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from relief_shared.db import UtcDateTime
+from relief_shared.db import UtcDateTime, insert_if_absent
 from relief_shared.plumbing import SeqId
 from sqlalchemy import (Boolean, Column, Date, Index, Integer, String, Table, bindparam, func, insert, select,
                         update)
@@ -99,8 +99,6 @@ class StatusRegister:
         values = dict(name=name, status=status, since=since, org_unit=org_unit, event_id=event_id,
                       event_at=event_at, case_id=case_id)
         if seen is None:
-            from relief_shared.db import insert_if_absent
-
             result = await self.conn.execute(insert_if_absent(self.conn.dialect.name, status_register),
                                              dict(values, id_number=id_number, region=region, revision=1))
         else:
