@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := -e 'shared[test]' -e services/eligibility -e services/benefit-calc -e services/approval \
             -e services/means-check -e services/disbursement
 
-.PHONY: install run test demo bench bench-deadlines bench-means bench-payroll bench-recalculate bench-status chaos contract clean
+.PHONY: install run test demo bench bench-deadlines bench-means bench-payroll bench-recalculate bench-referrals bench-status chaos contract clean
 
 $(STAMP): constraints.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "relief needs Python 3.11+, found " + sys.version.split()[0]'
@@ -48,6 +48,9 @@ bench-payroll: install  ## the monthly payroll of 1,000,000 recipients: produce,
 
 bench-status: install  ## GET /v1/status/{id} with every lookup logged, beside a bare FastAPI endpoint; SQLite (and PostgreSQL with BENCH_ARGS="--postgres URL")
 	cd bench && ../$(BIN)/python status_lookup.py $(BENCH_ARGS)
+
+bench-referrals: install  ## 10,000 cases with three needs each: time until all 30,000 referrals are consumed by partner consumers
+	$(BIN)/python bench/referrals.py $(BENCH_ARGS)
 
 chaos: install  ## CHAOS_ARGS="--cases 100 --kills 10 --broker-restarts 3 --seed 7"; exit 1 if a case is stuck or paid twice
 	$(BIN)/python tests/e2e/chaos.py $(CHAOS_ARGS)

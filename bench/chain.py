@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType
+from relief_shared import broker
 from relief_shared.pull import Puller
 from relief_shared.samples import SAMPLE_ORG_UNIT as ORG
 from relief_shared.samples import fire_case
@@ -76,7 +77,7 @@ class Chain:
     async def __aenter__(self) -> Chain:
         self.intake = Connections(self.stack.url("eligibility"), 32)
         self.approval = Connections(self.stack.url("approval"), 32)
-        self.nc = await nats.connect(self.stack.nats.url)
+        self.nc = await nats.connect(self.stack.nats.url_as("ops"))  # watching is all the bench does
         await self.nc.subscribe("relief.approval.requested", cb=self._on_task)
         await self.nc.subscribe("relief.payment.paid", cb=self._on_paid)
         return self
@@ -180,11 +181,11 @@ async def floor(url: str, count: int) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="relief-bench-") as data:
-        stack = Stack(Path(data), free_ports=True)
+        stack = Stack(Path(data), free_ports=True, extra_nats_users=[broker.test_harness()])  # for the floor
         print("starting the embedded stack …", flush=True)
         await asyncio.to_thread(stack.start)  # migrations run their own event loop
         try:
-            await floor(stack.nats.url, args.floor_messages)
+            await floor(stack.nats.url_as("harness"), args.floor_messages)
             async with Chain(stack) as chain:
                 await chain.run("warm-up", 20, None, args.timeout)
                 for cases in (int(n) for n in args.bursts.split(",")):

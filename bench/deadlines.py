@@ -29,6 +29,7 @@ from relief_shared import suite_state
 from relief_shared.auth import issue
 from relief_shared.calendar import SHANGHAI
 from relief_shared.db import create_engine, sqlite_url
+from relief_shared import broker
 from relief_shared.embedded import NatsServer, free_port
 from relief_shared.migrate import upgrade
 from relief_shared.settings import DEV_JWT_SECRET
@@ -112,13 +113,13 @@ class Approval:
 
 
 async def run(url: str, folder: Path, total: int, due_now: int, idle_seconds: float) -> dict[str, float]:
-    server = NatsServer(folder / "nats", log_file=folder / "nats.log").start()
+    server = NatsServer(folder / "nats", log_file=folder / "nats.log", extra_users=[broker.test_harness()]).start()
     result: dict[str, float] = {}
     try:
         await asyncio.to_thread(upgrade, "approval", url)
         if total:
             result["fill_seconds"] = await fill(url, total, due_now)
-        nc = await nats.connect(server.url)
+        nc = await nats.connect(server.url_as("harness"))  # the bench sets the clock and counts events
         # The suite's time is T0 before approval starts: its deadlines are not due at real time.
         kv = await suite_state.bucket(nc.jetstream(), suite_state.CLOCK_BUCKET)
         offset = (T0 - datetime.now(SHANGHAI)).total_seconds()

@@ -40,9 +40,10 @@ async def ensure_streams(js: JetStreamContext) -> None:
 
 
 class Bus:
-    def __init__(self, url: str, name: str):
+    def __init__(self, url: str, name: str, *, user: str | None = None, password: str | None = None):
         self.url = url
         self.name = name
+        self._credentials = {"user": user, "password": password} if user and "@" not in url else {}
         self.nc: Client | None = None
         self.js: JetStreamContext | None = None
         self.ready = asyncio.Event()
@@ -60,6 +61,7 @@ class Bus:
             connect_timeout=2,
             error_cb=self._on_error,
             reconnected_cb=self._on_reconnect,
+            **self._credentials,
         )
         self.nc, self.js = nc, nc.jetstream(timeout=5)
         while True:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from relief_shared import deadlines
 from relief_shared.calendar import WorkingCalendar
@@ -25,8 +26,10 @@ log = logging.getLogger(__name__)
 
 class DeadlineScheduler:
     def __init__(self, db: Database, table: DeadlineTable, *, service: str, clock: Clock, calendar: WorkingCalendar,
-                 poll_seconds: float = 10.0, batch: int = 500, ready: Callable[[], bool] = lambda: True):
+                 poll_seconds: float = 10.0, batch: int = 500, ready: Callable[[], bool] = lambda: True,
+                 on_claimed: Callable[[Any, list[tuple[str, Any]]], Awaitable[None]] | None = None):
         self.db, self.table, self.service, self.clock, self.calendar = db, table, service, clock, calendar
+        self.on_claimed = on_claimed  # the owning service's own effects of a claim, in the same transaction
         self.poll_seconds, self.batch, self.ready = poll_seconds, batch, ready
         self.wake = db.signal(deadlines.SIGNAL)
         clock.on_change(self.wake.set)
@@ -69,6 +72,8 @@ class DeadlineScheduler:
         async with self.db.uow() as uow:
             claimed = await Deadlines(uow.conn, self.table).claim(self.clock.now(), self.batch)
             uow.record(*(deadlines.envelope(kind, d, service=self.service) for kind, d in claimed))
+            if claimed and self.on_claimed is not None:
+                await self.on_claimed(uow, claimed)
             await uow.commit()
         if claimed:
             log.info("deadlines: %s", ", ".join(f"{kind} {d.limit_id} of {d.case_id}" for kind, d in claimed[:5]))

@@ -2,6 +2,9 @@
 
 Used by `make run`, the tests and the benchmark, so none of them needs NATS installed or
 port 4222 free. `restart()` keeps the port and the store directory, as a real outage would.
+The server always runs with the suite's users and subject permissions (`relief_shared.broker`)
+and their development passwords, so every run exercises the isolation production has; `url` names
+no user (each client brings its own), `url_as(user)` is the URL with that user's dev password.
 """
 from __future__ import annotations
 
@@ -10,7 +13,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
+
+from relief_shared import broker
 
 
 def free_port() -> int:
@@ -40,23 +46,35 @@ def nats_server_binary() -> str:
 
 
 class NatsServer:
-    def __init__(self, store_dir: Path, port: int | None = None, log_file: Path | None = None):
+    def __init__(self, store_dir: Path, port: int | None = None, log_file: Path | None = None, *,
+                 extra_users: Iterable[broker.User] = ()):
         self.store_dir = Path(store_dir)
         self.port = port or free_port()
         self.log_file = log_file
+        self.users = [*broker.users(), *extra_users]
         self._proc: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    def url_as(self, user: str) -> str:
+        """The URL with `user`'s development password in it."""
+        found = next((u for u in self.users if u.name == user), None)
+        if found is None:
+            raise LookupError(f"this server has no user {user!r}")
+        return broker.url_with(self.url, found.name, found.dev_password)
+
+    @property
+    def config_file(self) -> Path:
+        return self.store_dir.with_name(self.store_dir.name + ".conf")
+
     def start(self) -> NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(broker.server_config(self.users, listen=f"127.0.0.1:{self.port}",
+                                                         store_dir=str(self.store_dir)))
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
-        self._proc = subprocess.Popen(
-            [nats_server_binary(), "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.store_dir)],
-            stdout=out, stderr=out,
-        )
+        self._proc = subprocess.Popen([nats_server_binary(), "-c", str(self.config_file)], stdout=out, stderr=out)
         wait_for_port(self.port)
         return self
 

@@ -74,6 +74,9 @@ class ServiceSpec:
     problems: DomainProblems = field(default_factory=dict)
     version: str = "0.1.0"
     deadlines: DeadlineTable | None = None  # the service owns time limits: run their scheduler
+    # what the service itself does, in the scheduler's transaction, with what a round claimed
+    # (e.g. eligibility marks a referral overdue when its handling limit is breached)
+    on_deadlines: Callable[[UnitOfWork, list[tuple[str, Any]]], Awaitable[None]] | None = None
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -81,7 +84,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logs.configure(spec.name, settings.log_level)
         db = Database(create_engine(settings.database_url), spec.plumbing, spec.unit_of_work)
-        bus = Bus(settings.nats_url, spec.name)
+        bus = Bus(settings.nats_url, spec.name, user=settings.nats_user, password=settings.nats_password)
         calendar = WorkingCalendar.load()
         clock = Clock(enabled=settings.suite_clock_enabled)
         suite_clock.install(clock)

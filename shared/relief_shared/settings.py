@@ -29,6 +29,11 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str = ""
     nats_url: str = f"nats://127.0.0.1:{EMBEDDED_NATS_PORT}"
+    # The service's own broker user (relief_shared.broker): `<PREFIX>NATS_USER` defaults to the
+    # service's name, `<PREFIX>NATS_PASSWORD` to its development password `dev-<service>`, which
+    # a production broker does not accept. Credentials in the URL (nats://user:password@host) take precedence.
+    nats_user: str = ""
+    nats_password: str = ""
     jwt_secret: str = Field(DEV_JWT_SECRET, validation_alias=AliasChoices("RELIEF_JWT_SECRET", "jwt_secret"))
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024  # request bodies above it get 413 (relief_shared.limits)
@@ -54,6 +59,10 @@ class ServiceSettings(BaseSettings):
     def _defaults_and_guards(self) -> ServiceSettings:
         if not self.database_url:
             self.database_url = sqlite_url(self.data_dir / f"{self.service_name}.sqlite")
+        self.nats_user = self.nats_user or self.service_name
+        # no guard needed here: a production broker (deploy/nats/nats.conf) only accepts the
+        # passwords the operator set, so a development password simply does not connect there.
+        self.nats_password = self.nats_password or f"dev-{self.service_name}"
         if self.environment == "production" and self.jwt_secret == DEV_JWT_SECRET:
             raise ValueError("RELIEF_JWT_SECRET must be set to a real secret outside development")
         if self.environment == "production" and self.suite_clock:

@@ -13,9 +13,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from relief_shared import broker
 from relief_shared.db import sqlite_url
 from relief_shared.embedded import NatsServer, free_port
 from relief_shared.migrate import upgrade
@@ -41,9 +43,12 @@ SERVICES = (
 
 class Stack:
     def __init__(self, data_dir: Path, *, nats_port: int | None = None, free_ports: bool = False,
-                 extra_env: dict[str, str] | None = None):
+                 extra_env: dict[str, str] | None = None, extra_nats_users: Iterable[broker.User] = ()):
         self.data_dir = Path(data_dir).resolve()
-        self.nats = NatsServer(self.data_dir / "nats", nats_port or free_port(), self.data_dir / "nats.log")
+        # NATS with the suite's users (relief_shared.broker) and their development passwords; each
+        # service connects as itself (its settings' default), partners as partner-<department>.
+        self.nats = NatsServer(self.data_dir / "nats", nats_port or free_port(), self.data_dir / "nats.log",
+                               extra_users=extra_nats_users)
         self.ports = {s.name: (free_port() if free_ports else s.default_port) for s in SERVICES}
         self.extra_env = extra_env or {}
         self._procs: dict[str, subprocess.Popen] = {}
@@ -125,6 +130,8 @@ def main() -> int:
         stack.start()
         for service in SERVICES:
             print(f"  {service.name:<13} {stack.url(service.name)}   docs: {stack.url(service.name)}/docs", flush=True)
+        print(f"NATS users (development passwords dev-<user>): one per service, partner-<department>, ops; "
+              f"see {stack.nats.config_file}", flush=True)
         print(f"logs: {stack.data_dir}/*.log — Ctrl-C stops everything", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while True:

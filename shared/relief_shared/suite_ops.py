@@ -42,7 +42,7 @@ def suite_work(runtime: Runtime, spec: ServiceSpec) -> list[Callable[[], Awaitab
         scheduler = DeadlineScheduler(runtime.db, spec.deadlines, service=spec.name, clock=runtime.clock,
                                       calendar=runtime.calendar, poll_seconds=runtime.settings.deadline_poll_seconds,
                                       batch=runtime.settings.deadline_batch,
-                                      ready=runtime.calendar_state.synced.is_set)
+                                      ready=runtime.calendar_state.synced.is_set, on_claimed=spec.on_deadlines)
         runtime.calendar_state.on_change(scheduler.wake.set)
         runtime.extras["deadline_scheduler"] = scheduler
         work.append(scheduler.run)

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from relief_shared import broker
 from relief_shared.db import sqlite_url
 from relief_shared.embedded import NatsServer
 from relief_shared.migrate import upgrade
@@ -78,9 +79,24 @@ def _backends() -> list[str]:
 
 @pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    server = NatsServer(tmp_path / "nats").start()
+    # The suite's users and permissions, plus `harness` (publishes and reads anything) for tests
+    # that play another service: `nats_server.url_as("harness")`. Services bring their own users.
+    server = NatsServer(tmp_path / "nats", log_file=tmp_path / "nats.log", extra_users=[broker.test_harness()]).start()
     yield server
     server.stop()
+    refused = service_violations(tmp_path / "nats.log")
+    if refused and not getattr(server, "service_violations_expected", False):
+        pytest.fail("the broker refused a service what it does (add it to relief_shared.broker):\n" + "\n".join(refused))
+
+
+def service_violations(log: Path) -> list[str]:
+    """Permission violations of the services' own users in a nats-server log: a service doing
+    something its user may not is a gap in the table, which retries would otherwise hide."""
+    if not log.exists():
+        return []
+    services = {f'"$G/user:{name}"' for name in broker.SERVICES}
+    return sorted({line.split(" - ", 2)[-1] for line in log.read_text(errors="replace").splitlines()
+                   if "Violation" in line and any(user in line for user in services)})
 
 
 @pytest.fixture(params=_backends())
@@ -124,6 +140,23 @@ async def migrated(package: str, url: str) -> str:
     """Upgrade a service's database to head with its real Alembic history."""
     await asyncio.to_thread(upgrade, package, url)
     return url
+
+
+@contextlib.asynccontextmanager
+async def harness_js(nats_url: str) -> AsyncIterator[Any]:
+    """JetStream as the tests-only `harness` user, for a test that plays the other services: a
+    service's own connection may publish only that service's events, as in production."""
+    import nats
+
+    from relief_shared.bus import ensure_streams
+
+    nc = await nats.connect(broker.url_with(nats_url, "harness", broker.test_harness().dev_password))
+    try:
+        js = nc.jetstream(timeout=5)
+        await ensure_streams(js)  # as a service's bus does before it is ready: publishing may come first
+        yield js
+    finally:
+        await nc.close()
 
 
 @contextlib.asynccontextmanager

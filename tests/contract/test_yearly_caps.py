@@ -15,7 +15,7 @@ from benefit_calc.settings import Settings as BenefitCalcSettings
 from disbursement.main import build as build_disbursement
 from disbursement.settings import Settings as DisbursementSettings
 from relief_shared.contract import Envelope
-from relief_shared.testing import eventually, make_event, migrated, serving, staff_token
+from relief_shared.testing import eventually, harness_js, make_event, migrated, serving, staff_token
 
 PERSON = "141002198001010011"
 CLERK = staff_token("clerk", sub="clerk-lf", region="linfen", org_unit="linfen/jiefanglu")
@@ -40,8 +40,9 @@ async def service(build: Any, settings: Any, package: str, url: str) -> AsyncIte
 
 
 async def publish(app: Any, event: Envelope) -> None:
-    js = await app.state.runtime.bus.wait_ready()
-    await js.publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
+    """As eligibility would: over a harness connection, since benefit-calc's own user may not."""
+    async with harness_js(app.state.runtime.settings.nats_url) as js:
+        await js.publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
 
 
 async def calculation(client: httpx.AsyncClient, case_id: str) -> dict:

@@ -149,9 +149,8 @@ def test_postgres_service(compose: dict) -> None:
 def test_nats_service_runs_jetstream(compose: dict) -> None:
     nats = _service(compose, "nats")
     assert str(nats["image"]).startswith("nats:2.10")
-    cmd = _command(nats)
-    assert "-js" in cmd
-    assert cmd[cmd.index("-sd") + 1] == "/data"
+    conf = (REPO_ROOT / "deploy" / "nats" / "nats.conf").read_text()  # JetStream is configured there
+    assert 'jetstream { store_dir: "/data" }' in conf
     assert any(str(v).split(":")[1] == "/data" for v in nats.get("volumes") or [])
 
 
@@ -285,3 +284,28 @@ def test_each_service_has_its_own_database(compose: dict) -> None:
         for name, (_, _, prefix) in SERVICES.items()
     ]
     assert len({_database_name(u) for u in urls}) == len(urls)
+
+
+# ------------------------------------------------------------- broker users
+
+
+def test_nats_runs_with_the_generated_users_and_their_passwords(compose: dict) -> None:
+    from relief_shared import broker
+
+    nats = _service(compose, "nats")
+    assert _command(nats)[:2] == ["-c", "/etc/nats/nats.conf"]
+    assert "./deploy/nats/nats.conf:/etc/nats/nats.conf:ro" in nats["volumes"]
+    assert broker.main(["--root", str(REPO_ROOT), "--check"]) == 0, "deploy/nats/nats.conf is stale"
+    env = _environment(nats)
+    for user in broker.users():  # no default: compose refuses to start without each password
+        assert re.fullmatch(rf"\$\{{{user.password_env}:\?[^}}]*\}}", env[user.password_env]), user.name
+
+
+@SERVICE_PARAMS
+def test_each_service_connects_as_its_own_broker_user(compose: dict, name: str) -> None:
+    from relief_shared import broker
+
+    _, _, prefix = SERVICES[name]
+    env = _environment(_service(compose, name))
+    assert env[f"{prefix}NATS_USER"] == name
+    assert env[f"{prefix}NATS_PASSWORD"] == _environment(_service(compose, "nats"))[broker.by_name(name).password_env]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from relief_shared.stack import Stack
+from relief_shared.testing import service_violations
 
 
 def _running(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
@@ -20,6 +21,8 @@ def _running(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterato
         raise
     yield running
     running.stop()
+    refused = service_violations(running.data_dir / "nats.log")  # each service ran as its own user
+    assert not refused, "the broker refused a service what it does:\n" + "\n".join(refused)
 
 
 @pytest.fixture(scope="module")

@@ -172,7 +172,7 @@ async def test_every_message_on_the_broker_matches_the_served_asyncapi_document(
         doc = (await client.get(f"{stack.url('eligibility')}/asyncapi.json")).json()
     messages = doc["components"]["messages"]
     id_number = re.compile(r"\b\d{17}[\dX]\b")
-    nc = await nats.connect(stack.nats.url)
+    nc = await nats.connect(stack.nats.url_as("ops"))  # read-only monitoring user
     seen: dict[str, int] = {}
     try:
         js = nc.jetstream()

@@ -60,6 +60,11 @@ async def hand_over(cmd: HandOver, uow: UnitOfWork, terms: PaymentTerms, *, now:
             raise WrongState(f"payment {payment.id} is paid by {payment.channel}, not {cmd.kind}",
                              rule=CHANNEL_RULE if cmd.kind == CASH else KIND_RULE)
         if payment.status != SCHEDULED:
+            # the same request from another connection may have committed between our two
+            # reads (PostgreSQL, read committed): its reply wins over "already paid"
+            earlier = await uow.idempotency.replay(cmd.request)
+            if earlier:
+                return earlier
             raise WrongState(f"payment {payment.id} is {payment.status}: nothing is left to hand over")
         value = sum((i.value for i in cmd.items), Money.zero()) if cmd.kind == IN_KIND else payment.amount
         if cmd.kind == IN_KIND and value > payment.amount:

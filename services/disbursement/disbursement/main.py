@@ -38,12 +38,16 @@ async def pay_out(runtime: Runtime) -> None:
 
 
 async def produce_payrolls(runtime: Runtime) -> None:
-    """Produce open payroll runs chunk by chunk (resuming after a crash), wake the payer after
+    """Open each month's runs on its first day, produce open payroll runs chunk by chunk (resuming after a crash), wake the payer after
     each chunk, and complete runs whose payments are all settled."""
     s: Settings = runtime.settings  # type: ignore[assignment]
     due, pay = runtime.extras["payroll_due"], runtime.extras["payments_due"]
+    terms = PaymentTerms(runtime.packs, runtime.calendar)
+    await runtime.clock.wait_synced()  # "this month" is the suite's month, not the machine's
     while True:
         try:
+            if s.payroll_opens_monthly:
+                await payroll.open_this_month(runtime.db, terms, now=runtime.clock.now())
             await payroll.produce_and_complete(runtime.db, size=s.payroll_chunk, now=runtime.clock.now(),
                                                on_chunk=lambda _: pay.set())
         except asyncio.CancelledError:

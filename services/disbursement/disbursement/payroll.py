@@ -10,6 +10,7 @@ not paid and is counted as skipped, never given a guessed amount.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,8 +28,11 @@ from relief_shared.contract import Envelope
 from relief_shared.contract.payment import PayrollCompleted, PayrollMonthOpened
 from relief_shared.contract.status import StatusChanged
 from relief_shared.db import Database
+from relief_shared.calendar import SHANGHAI
 from relief_shared.money import Money
 from relief_shared.regions import MissingParameter
+
+log = logging.getLogger(__name__)
 
 PAYS = ("dibao", "tekun")
 LIMIT = "DT-PAY-10TH"
@@ -80,6 +84,24 @@ async def open_run(region: str, month: str, uow: UnitOfWork, terms: PaymentTerms
         await uow.commit()
     run = await _get(uow, run_id)
     return run
+
+
+async def open_this_month(db: Database, terms: PaymentTerms, *, now: datetime) -> list[Run]:
+    """Open the month's run on its first day (Asia/Shanghai) for every region whose roster has
+    anyone, so the payroll is produced and paid before the region's day (DT-PAY-10TH) without
+    anybody having to remember it; `POST /v1/payroll-runs` stays for a month to produce by hand.
+    A region whose pack has no payroll schedule is logged and left alone, never guessed."""
+    month = now.astimezone(SHANGHAI).strftime("%Y-%m")
+    opened: list[Run] = []
+    for region in terms.packs.codes():
+        async with db.reading() as uow:
+            if await uow.runs.of_month(region, month) is not None or not await uow.roster.has_region(region):
+                continue
+        try:
+            opened.append(await open_run(region, month, db.uow(), terms, now=now))
+        except PayrollRefused as exc:
+            log.error("the %s payroll of %s cannot open: %s", region, month, exc)
+    return opened
 
 
 async def _get(uow: UnitOfWork, run_id: str) -> Run:

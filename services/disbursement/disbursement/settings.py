@@ -33,6 +33,7 @@ class Settings(ServiceSettings):
     payment_retry_max_seconds: float = 300.0
     payroll_chunk: int = 5000  # roster entries produced per transaction
     payroll_poll_seconds: float = 2.0
+    payroll_opens_monthly: bool = True  # off only where runs are opened by hand (tests, rehearsals of one month)
 
     @property
     def bank_path(self) -> Path:

@@ -9,10 +9,11 @@ from fastapi.responses import JSONResponse
 from relief_shared.auth import Principal, require
 from relief_shared.contract.asyncapi import document as asyncapi_document
 from relief_shared.idempotency import IdempotentRequest
-from relief_shared.problems import DomainProblems, Forbidden, NotFound, Unprocessable
+from relief_shared.problems import Conflict, DomainProblems, Forbidden, NotFound, Unprocessable
 from relief_shared.runtime import RuntimeDep
 
 from eligibility import service
+from eligibility.referral_service import NoSuchReferral, NotAPartner, ReferralClosed
 from eligibility.domain import STATUS_RANK, InvalidRequest, NoSuchCase, OutsideJurisdiction
 from eligibility.schemas import CaseCreated, CaseDocument, CaseIn, CasePage, DeadlinePage
 
@@ -26,6 +27,9 @@ PROBLEMS: DomainProblems = {
     InvalidRequest: Unprocessable,
     OutsideJurisdiction: Forbidden,
     NoSuchCase: NotFound,
+    NoSuchReferral: NotFound,
+    ReferralClosed: Conflict,
+    NotAPartner: Forbidden,
 }
 
 
@@ -48,7 +52,7 @@ async def get_case(case_id: str, reader: CaseReader,
     """The whole case as the window sees it: status, classification, amount with its rules and
     trace, approval, payments, deadlines, and a timeline of every step with who did it. A case of
     another region is not found."""
-    return await service.case_document(case_id, reader, runtime.db.reading())
+    return await service.case_document(case_id, reader, runtime.db.reading(), runtime.packs)
 
 
 @router.get("/v1/cases", response_model=CasePage)

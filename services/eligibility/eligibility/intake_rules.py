@@ -14,6 +14,7 @@ from datetime import date
 from relief_shared.problems import Unprocessable
 
 from eligibility.citizen_id import birth_date_of
+from eligibility.policy import EMERGENCY_KINDS
 from eligibility.schemas import CaseIn
 
 EARLIEST = date(1900, 1, 1)  # before the oldest living person: such a date is a typing error
@@ -28,7 +29,7 @@ class FieldError:
 
 def problems(case: CaseIn, today: date) -> list[FieldError]:
     """Every rule broken by `case`, in the order of the body; empty when the window may accept it."""
-    return [*_dates(case, today), *_people(case, today), *_needs(case)]
+    return [*_dates(case, today), *_people(case, today), *_needs(case), *_severity(case)]
 
 
 def check(case: CaseIn, today: date) -> None:
@@ -104,3 +105,11 @@ def _needs(case: CaseIn) -> Iterator[FieldError]:
         if need in seen:
             yield FieldError(f"situation.needs.{i}", f"{need} is listed twice", "duplicate_need")
         seen.add(need)
+
+
+def _severity(case: CaseIn) -> Iterator[FieldError]:
+    """An emergency's amount goes by its severity (FX-EMG-TIER and its twins); a referral-only or
+    expenditure request has none to give."""
+    sudden = sorted({e.kind for e in case.situation.events} & EMERGENCY_KINDS)
+    if sudden and case.situation.severity is None:
+        yield FieldError("situation.severity", f"required for an emergency ({', '.join(sudden)})", "missing")

@@ -2,7 +2,7 @@
 from fastapi import FastAPI
 from relief_shared.runtime import ServiceSpec, create_app
 
-from eligibility import api, complaints_api, events, register_api
+from eligibility import api, complaints_api, events, referral_service, referrals_api, register_api
 from eligibility.settings import Settings
 from eligibility.store import UnitOfWork, clocks, metadata, plumbing
 
@@ -12,11 +12,12 @@ SPEC = ServiceSpec(
     description="One-window intake (一门受理), classification, the case view and referrals (policy.md §2, §6).",
     metadata=metadata,
     plumbing=plumbing,
-    routers=[api.router, register_api.router, complaints_api.router],
+    routers=[api.router, referrals_api.router, register_api.router, complaints_api.router],
     subscriptions=events.subscriptions,
     unit_of_work=UnitOfWork,
     problems={**api.PROBLEMS, **register_api.PROBLEMS, **complaints_api.PROBLEMS},
     deadlines=clocks,
+    on_deadlines=referral_service.on_deadlines,
 )
 
 

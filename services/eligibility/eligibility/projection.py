@@ -13,6 +13,8 @@ from relief_shared.contract.deadline import (DeadlineBreached, DeadlineClosed, D
                                              DeadlineOpened, DeadlineRescheduled)
 from relief_shared.contract.means import MeansRequested, MeansSkipped, MeansVerified
 from relief_shared.contract.payment import PaymentFailed, PaymentPaid, PaymentScheduled, PaymentSent
+from relief_shared.contract.referral import (ReferralAcknowledgedBase, ReferralCompletedBase, ReferralOverdueBase,
+                                             ReferralRequestedBase, ReferralRequestedNoId)
 
 from eligibility.domain import status_after
 from eligibility.store import TimelineEntry
@@ -85,6 +87,17 @@ def summary(data: Payload) -> str:
             if not data.calendar_complete:
                 text += " [calendar incomplete]"
             rules = [data.rule]
+        case ReferralRequestedBase() | ReferralRequestedNoId():
+            text, rules = (f"referred to {data.department}, due {data.due.isoformat() if data.due else 'no limit'}",
+                           [r.rule for r in data.reasons])
+        case ReferralAcknowledgedBase():
+            text, rules = f"{data.department} acknowledged the referral", []
+        case ReferralCompletedBase():
+            late = " — reported late" if data.late_feedback else ""
+            text = f"{data.department} answered: {data.outcome}, finished {data.finished_on.isoformat()}{late}"
+            rules = ["DT-FEEDBACK-1WD"] if data.late_feedback is not None else []
+        case ReferralOverdueBase():
+            text, rules = f"{data.department} gave no result by {data.due.isoformat()}: overdue", [data.rule]
         case _:
             text, rules = type(data).__name__, []
     return f"{text} ({', '.join(dict.fromkeys(rules))})" if rules else text

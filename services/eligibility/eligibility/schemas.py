@@ -45,7 +45,7 @@ EventKind = Literal[
     "fire", "traffic_accident", "injury", "drowning", "sudden_illness", "chronic_illness", "schooling",
     "business_failure", "job_loss", "safety_incident", "despair", "disaster", "vagrancy", "other",
 ]
-Need = Literal["education", "housing", "employment", "medical", "legal", "funeral", "disability", "charity"]
+Need = Literal["education", "housing", "employment", "medical", "legal", "funeral", "disability", "charity", "power"]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -136,7 +136,8 @@ class Expense(_Body):
 
 class Situation(_Body):
     events: list[SituationEvent] = Field(min_length=1, max_length=MAX_EVENTS)
-    severity: Literal["light", "moderate", "serious", "severe"]
+    severity: Literal["light", "moderate", "serious", "severe"] | None = Field(
+        None, description="required for an emergency (a sudden event of CLS-EMG), optional otherwise")
     expenses: list[Expense] = Field(default_factory=list, max_length=MAX_EXPENSES)
     needs: list[Need] = Field(default_factory=list, max_length=len(get_args(Need)))
 
@@ -150,6 +151,8 @@ class CaseIn(_Body):
     region: str = Field(min_length=1, max_length=64)
     org_unit: str = Field(min_length=1, max_length=128)
     channel: Literal["window", "hotline", "active_discovery", "online"]
+    channel_ref: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_one_line)] | None = Field(
+        None, description="the channel's own reference, e.g. the 12345 work-order number")
     applies_for: Literal["temporary_assistance", "dibao", "tekun", "marginal"] = "temporary_assistance"
     applicant: Applicant
     household: Household
@@ -159,9 +162,20 @@ class CaseIn(_Body):
 
 
 
+class Owner(BaseModel):
+    id: str
+    name: str | None
+    org_unit: str
+
+
 class CaseCreated(BaseModel):
+    """The receipt: the case, and who owns the first inquiry (首问负责制)."""
+
     case_id: str
     status: str
+    channel: str | None = None
+    channel_ref: str | None = None
+    first_inquiry_owner: Owner | None = None
     links: dict[str, str]
 
 
@@ -187,11 +201,16 @@ class CaseDocument(BaseModel):
     channel: str
     applies_for: str
     accepted_by: str
+    first_inquiry_owner: Owner | None = None
+    channel_ref: str | None = None
     classification: dict[str, Any] | None
     benefit: dict[str, Any] | None
     approval: dict[str, Any]
     payments: list[dict[str, Any]]
     referrals: list[dict[str, Any]]
+    suggested_applications: list[dict[str, str]] = Field(
+        default_factory=list, description="REF-DETECT: the window's own programmes the household may apply for "
+                                          "(a registered-poor household: dibao, tekun)")
     deadlines: list[dict[str, Any]]
     timeline: list[TimelineItem]
     created_at: str

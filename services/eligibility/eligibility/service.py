@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from relief_shared.auth import Principal
-from relief_shared.calendar import SHANGHAI
+from relief_shared.calendar import SHANGHAI, WorkingCalendar
 from relief_shared.contract import Actor, Envelope, Person, system
 from relief_shared.contract.case import (CaseClassified, CaseReceived, Classification, Expense, HouseholdFacts,
                                          SituationEvent, SituationFacts)
@@ -18,11 +18,12 @@ from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.inbox import Poison
 from relief_shared.regions import MissingParameter, RegionPacks, UnknownRegion
 
-from eligibility import intake_rules, projection
+from eligibility import intake_rules, projection, referral_service
 from eligibility.domain import InvalidRequest, NoSuchCase, OutsideJurisdiction, deadline_entry
 from eligibility.complaints import is_complaint
 from eligibility.means_request import verification_needed
 from eligibility.policy import Member, Request, classify
+from eligibility.referrals import UnknownDepartment, suggest_applications
 from eligibility.schemas import CaseIn
 from eligibility.store import UnitOfWork, timeline_document, view_of
 
@@ -74,14 +75,17 @@ async def submit_case(cmd: SubmitCase, uow: UnitOfWork, packs: RegionPacks, *, n
         await uow.cases.add(case_id=case_id, region=body.region, org_unit=body.org_unit, channel=body.channel,
                             applies_for=body.applies_for, accepted_by=clerk.sub,
                             applicant_id_number=body.applicant.id_number, request=body.model_dump(mode="json"),
-                            at=now)
+                            at=now, accepted_by_name=clerk.name, channel_ref=body.channel_ref)
         received = Envelope.new(CaseReceived(
             org_unit=body.org_unit, channel=body.channel, applies_for=body.applies_for,
             accepted_on=now.astimezone(SHANGHAI).date(), by=Actor(id=clerk.sub, name=clerk.name),
         ), case_id=case_id, region=body.region, source=SOURCE, at=now)
         uow.record(received)
         await _put_on_timeline([received], uow)  # the new row's status and time are already this event's
-        reply = Reply(201, {"case_id": case_id, "status": "received", "links": {"self": f"/v1/cases/{case_id}"}})
+        reply = Reply(201, {"case_id": case_id, "status": "received", "channel": body.channel,
+                            "channel_ref": body.channel_ref,
+                            "first_inquiry_owner": {"id": clerk.sub, "name": clerk.name, "org_unit": body.org_unit},
+                            "links": {"self": f"/v1/cases/{case_id}"}})
         await uow.idempotency.remember(cmd.request, reply)
         await uow.commit()
     return reply
@@ -101,12 +105,16 @@ def check_jurisdiction(body: CaseIn, clerk: Principal, packs: RegionPacks) -> No
         raise OutsideJurisdiction(f"{clerk.sub} accepts requests for {clerk.org_unit}, not {body.org_unit}")
 
 
-async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitOfWork, *, packs: RegionPacks) -> None:
+async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitOfWork, *, packs: RegionPacks,
+                            calendar: WorkingCalendar | None = None) -> None:
     """CLS-*: classify each accepted request from its stored body by its region's rules and tell
-    the chain; the classification is the case's, with its reasons. A region or value missing for
-    the day of acceptance parks the event with the reason (ops load the value and replay it)."""
+    the chain; the classification is the case's, with its reasons. REF-DETECT: the referrals the
+    request needs are opened in the same transaction, each with its department's handling limit.
+    A region or value missing for the day of acceptance parks the event with the reason (ops load
+    the value and replay it)."""
+    calendar = calendar or WorkingCalendar.load()
     requests = await uow.cases.requests([e.case_id for e in events])
-    classified, households = [], []
+    classified, households, referred, opened = [], [], [], []
     for event in events:
         request = requests.get(event.case_id)
         if request is None:
@@ -119,8 +127,15 @@ async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitO
         classified.append(Envelope.new(payload, case_id=event.case_id, region=event.region, source=SOURCE,
                                        cause=event))
         households.append(verification_needed(classified[-1], body, packs.get(event.region), SOURCE))
-    uow.record(*classified, *(h for h in households if h is not None))
-    await fold(classified, uow)
+        try:
+            found, clocks = await referral_service.open_referrals(classified[-1], body, packs.get(event.region), uow,
+                                                                  calendar)
+        except (MissingParameter, UnknownDepartment) as exc:
+            raise Poison(f"cannot refer case {event.case_id}: {exc}") from exc
+        referred += found
+        opened += clocks
+    uow.record(*classified, *(h for h in households if h is not None), *referred, *opened)
+    await fold([*classified, *referred], uow)
 
 
 def classified_payload(received: CaseReceived, request: CaseIn, packs: RegionPacks, *,
@@ -196,23 +211,39 @@ async def _put_on_timeline(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> 
     await uow.timeline.add([projection.timeline_entry(e)[1] for e in events])
 
 
-async def case_document(case_id: str, reader: Principal, uow: UnitOfWork) -> dict[str, Any]:
+async def case_document(case_id: str, reader: Principal, uow: UnitOfWork,
+                        packs: RegionPacks | None = None) -> dict[str, Any]:
     """The whole case as the window sees it, if it is in the reader's region."""
     async with uow:
         row = await uow.cases.get(case_id, region=reader.region)
         if row is None:
             raise NoSuchCase(f"no case {case_id} in region {reader.region}")
         timeline = await uow.timeline.of(case_id)
+        referrals = await uow.referrals.of_case(case_id)
     view = view_of(row, timeline)
+    suggested = _suggested_applications(row, packs)
     return {
         "case_id": row.case_id, "region": row.region, "org_unit": row.org_unit, "status": row.status,
         "channel": row.channel, "applies_for": row.applies_for, "accepted_by": row.accepted_by,
+        "first_inquiry_owner": {"id": row.accepted_by, "name": row.accepted_by_name, "org_unit": row.org_unit},
+        "channel_ref": row.channel_ref,
         "classification": view.classification, "benefit": view.benefit, "approval": view.approval,
-        "payments": list(view.payments.values()), "referrals": [], "deadlines": view.deadlines,
+        "payments": list(view.payments.values()), "referrals": [referral_service.referral_document(r) for r in referrals],
+        "suggested_applications": suggested,
+        "deadlines": view.deadlines,
         "timeline": timeline_document(timeline),
         "created_at": row.created_at.astimezone(SHANGHAI).isoformat(),
         "updated_at": row.updated_at.astimezone(SHANGHAI).isoformat(),
     }
+
+
+def _suggested_applications(row: Any, packs: RegionPacks | None) -> list[dict[str, str]]:
+    """REF-DETECT's dibao/tekun suggestion, from the stored request by the region's rules (read-time:
+    the window's own advice, nothing is owed to anyone)."""
+    if packs is None or row.region not in packs:
+        return []
+    return suggest_applications(packs.get(row.region),
+                                referral_service.detection_facts(CaseIn.model_validate(row.request)))
 
 
 async def list_cases(query: CaseQuery, reader: Principal, uow: UnitOfWork) -> dict[str, Any]:

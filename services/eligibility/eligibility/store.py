@@ -7,14 +7,15 @@ from typing import Any
 
 from relief_shared import db
 from relief_shared.calendar import SHANGHAI
-from relief_shared.deadlines import SIGNAL, DeadlineTable, Deadlines
 from relief_shared.db import UtcDateTime, new_metadata
+from relief_shared.deadlines import SIGNAL, DeadlineTable, Deadlines
 from relief_shared.plumbing import Plumbing, SeqId
 from sqlalchemy import (JSON, Boolean, Column, Index, Integer, String, Table, bindparam, case, func, insert,
                         literal_column, select, update)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eligibility.domain import STATUS_RANK, CaseView
+from eligibility.referral_store import Referrals, referrals_table
 
 metadata = new_metadata()
 plumbing = Plumbing(metadata)
@@ -29,6 +30,8 @@ cases = Table(
     Column("applies_for", String(32), nullable=False),
     Column("accepted_by", String(128), nullable=False),
     Column("applicant_id_number", String(18), nullable=False),
+    Column("accepted_by_name", String(128)),  # the first-inquiry owner (首问负责制), on the receipt and the view
+    Column("channel_ref", String(64)),  # e.g. the 12345 work-order number
     Column("request", JSON, nullable=False),
     Column("view", JSON, nullable=False),  # the view before its timeline rows with facts (see domain)
     Column("created_at", UtcDateTime(), nullable=False),
@@ -65,9 +68,10 @@ deadline_overview = Table(
 )
 
 
-# The durable clocks of the limits eligibility owns (LF-COMPLAINT; DT-FEEDBACK-1WD): its deadline
+# The durable clocks of the limits eligibility owns (DT-FEEDBACK-1WD, LF-COMPLAINT): its deadline
 # scheduler runs on this table. (`uow.deadlines` is the district overview of every service's.)
 clocks = DeadlineTable(metadata)
+referrals = referrals_table(metadata)
 
 
 # Built once: a statement's construction costs more than running it (hot paths bind values).
@@ -121,10 +125,12 @@ class Cases:
         self.conn = conn
 
     async def add(self, *, case_id: str, region: str, org_unit: str, channel: str, applies_for: str,
-                  accepted_by: str, applicant_id_number: str, request: dict, at: datetime) -> None:
+                  accepted_by: str, applicant_id_number: str, request: dict, at: datetime,
+                  accepted_by_name: str | None = None, channel_ref: str | None = None) -> None:
         await self.conn.execute(_insert_case, dict(
             case_id=case_id, region=region, org_unit=org_unit, status="received", channel=channel,
             applies_for=applies_for, accepted_by=accepted_by, applicant_id_number=applicant_id_number,
+            accepted_by_name=accepted_by_name, channel_ref=channel_ref,
             request=request, view=_view_json(CaseView("received")), created_at=at, updated_at=at,
         ))
 
@@ -212,8 +218,9 @@ class DeadlineOverview:
 class UnitOfWork(db.UnitOfWork):
     cases: Cases
     timeline: Timeline
-    deadlines: DeadlineOverview
-    clocks: Deadlines
+    deadlines: DeadlineOverview  # every service's deadlines as the district sees them
+    clocks: Deadlines  # eligibility's own durable clocks (the scheduler fires them)
+    referrals: Referrals
 
     def bind(self, conn: AsyncConnection) -> None:
         from eligibility.complaints_store import Complaints
@@ -221,6 +228,7 @@ class UnitOfWork(db.UnitOfWork):
 
         self.cases, self.timeline, self.deadlines = Cases(conn), Timeline(conn), DeadlineOverview(conn)
         self.clocks = Deadlines(conn, clocks, on_change=lambda: self.signal_after_commit(SIGNAL))
+        self.referrals = Referrals(conn, referrals)
         self.register, self.lookups, self.complaints = StatusRegister(conn), StatusLookups(conn), Complaints(conn)
 
 

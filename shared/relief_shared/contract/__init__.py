@@ -9,6 +9,7 @@ from relief_shared.contract import education  # noqa: F401
 from relief_shared.contract import household  # noqa: F401
 from relief_shared.contract import means  # noqa: F401
 from relief_shared.contract import payment  # noqa: F401
+from relief_shared.contract import referral  # noqa: F401
 from relief_shared.contract import status  # noqa: F401
 from relief_shared.contract import consumers  # noqa: F401,I001 - after the types it reads
 from relief_shared.contract.envelope import Envelope

@@ -1,5 +1,5 @@
 """`python -m relief_shared.contract [--root DIR]`: regenerate the contract files (what `make
-contract` runs). Refuses, changing nothing, when the code breaks a released schema."""
+contract` runs) and the broker's permissions in deploy/nats/nats.conf. Refuses, changing nothing, when the code breaks a released schema."""
 from __future__ import annotations
 
 import argparse
@@ -18,7 +18,10 @@ def main() -> int:
         print("breaking changes to released event schemas (publish a new version beside the old one instead):",
               *broken, sep="\n  ", file=sys.stderr)
         return 1
-    for path, content in rendered(args.root.resolve()).items():
+    from relief_shared import broker  # the broker's permissions follow who publishes what
+
+    files = {**rendered(args.root.resolve()), args.root.resolve() / broker.DEPLOY_CONFIG: broker.deploy_config()}
+    for path, content in files.items():
         if not path.exists() or path.read_text("utf-8") != content:
             path.write_text(content, "utf-8")
             print(f"wrote {path}")

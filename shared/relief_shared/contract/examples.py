@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from relief_shared.contract import approval, benefit, case, deadline, education, household, means, payment, status
+from relief_shared.contract import (approval, benefit, case, deadline, education, household, means, payment,
+                                    referral, status)
 from relief_shared.contract.fields import Actor, Payload, Person, system
 from relief_shared.contract.registry import REGISTRY, EventSpec
 from relief_shared.money import Money
@@ -138,6 +139,34 @@ EXAMPLES: dict[tuple[str, int], Payload] = {
         run_id="6a2b3c40-0000-4000-8000-000000000005", month="2026-12", paid=1199, failed=1,
         total_paid=Money.yuan("623480.00"), by=system("disbursement")),
 }
+
+def _referral_examples() -> dict[tuple[str, int], Payload]:
+    """One example of each referral event per department (education's shown in the README)."""
+    found: dict[tuple[str, int], Payload] = {}
+    common = dict(referral_id="4e5f6a70-0000-4000-8000-000000000006", org_unit="wenzhou-dongtou/beiyan")
+    requested_at = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    due = datetime(2026, 3, 9, 15, 59, 59, tzinfo=timezone.utc)
+    for dept in referral.DEPARTMENTS:
+        who = {"person_name": APPLICANT.name} if dept in referral.NO_ID_NUMBER else {"person": APPLICANT}
+        found[(f"referral.{dept}.requested", 1)] = referral.REQUESTED[dept](
+            **common, department=dept, needs=[], channel="window", requested_at=requested_at, due=due,
+            first_inquiry_owner=CLERK, reasons=[referral.Reason(rule="REF-DETECT", clause="seed 004 五",
+                                                                reason="stated need")], **who)
+        found[(f"referral.{dept}.acknowledged", 1)] = referral.ACKNOWLEDGED[dept](
+            **common, department=dept, acknowledged_at=requested_at, by=Actor(id=f"partner-{dept}", name=dept))
+        found[(f"referral.{dept}.completed", 1)] = referral.COMPLETED[dept](
+            **common, department=dept, outcome="granted", detail="aid granted", finished_on=date(2026, 3, 5),
+            reported_at=datetime(2026, 3, 6, 1, 0, tzinfo=timezone.utc),
+            feedback_due=datetime(2026, 3, 6, 15, 59, 59, tzinfo=timezone.utc), late_feedback=False,
+            by=Actor(id=f"partner-{dept}", name=dept))
+        found[(f"referral.{dept}.overdue", 1)] = referral.OVERDUE[dept](
+            **common, department=dept, requested_at=requested_at, due=due,
+            overdue_at=datetime(2026, 3, 9, 16, 0, tzinfo=timezone.utc), rule="DT-FEEDBACK-1WD",
+            clause="seed 004 五", escalate_to="district")
+    return found
+
+
+EXAMPLES.update(_referral_examples())
 
 
 def example(spec: EventSpec | tuple[str, int]) -> Payload:

@@ -6,10 +6,13 @@ import re
 from relief_shared.contract import REGISTRY
 from relief_shared.contract.asyncapi import document, personal_fields
 from relief_shared.contract.examples import EXAMPLES
+from relief_shared.contract.referral import DEPARTMENTS, NO_ID_NUMBER
 
 ID_NUMBER = re.compile(r"\b\d{17}[\dX]\b")
 ALLOWED = {"case.classified.v1", "benefit.calculated.v1", "case.approved.v1", "status.changed.v1",
            "case.verification_needed.v1",
+           # each department's own referral request names the person it must act on (not the charity's)
+           *(f"referral.{d}.requested.v1" for d in DEPARTMENTS if d not in NO_ID_NUMBER),
            "referral.education.status_changed.v1"}
 
 

@@ -58,7 +58,7 @@ async def harness(database_url: str, nats_server) -> AsyncIterator[Harness]:  # 
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     db = Database(engine, plumbing)
-    bus = Bus(nats_server.url, "test")
+    bus = Bus(nats_server.url_as("harness"), "test")
     bus.start()
     await bus.wait_ready()
     yield Harness(db, bus, plumbing)

@@ -12,7 +12,7 @@ from approval import store
 from approval.main import build
 from approval.settings import Settings
 from relief_shared.contract import Envelope
-from relief_shared.testing import eventually, make_event, migrated, parse_event, serving, staff_token
+from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, serving, staff_token
 
 TOWN = "fuxin-haizhou/hanjiadian"
 APPROVER = staff_token("approver", sub="approver-1", name="王审批", org_unit=TOWN)
@@ -30,8 +30,7 @@ def calculated(case_id: str, *, type_: str = "emergency", ceiling: str = "3000.0
 async def running(database_url: str, nats_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, object, object]]:
     await migrated("approval", database_url)
     app = build(Settings(database_url=database_url, nats_url=nats_url))
-    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
-        js = await app.state.runtime.bus.wait_ready()
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client, harness_js(nats_url) as js:
         yield client, app.state.runtime, js
 
 

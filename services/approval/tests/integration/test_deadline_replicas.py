@@ -72,7 +72,7 @@ async def test_two_replicas_and_a_kill_between_warning_and_breach_fire_each_even
     await migrated("approval", database_url)
     a = Replica(env(database_url, nats_server.url), tmp_path / "a.log").start()
     b = Replica(env(database_url, nats_server.url), tmp_path / "b.log")
-    nc = await nats.connect(nats_server.url)
+    nc = await nats.connect(nats_server.url_as("harness"))
     try:
         await a.ready()
         async with httpx.AsyncClient(base_url=a.url, timeout=10) as client:

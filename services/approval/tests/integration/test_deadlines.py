@@ -20,7 +20,7 @@ from eligibility.settings import Settings as EligibilitySettings
 from relief_shared.contract import Envelope
 from relief_shared.samples import fire_case
 from relief_shared.suite_state import publish_year
-from relief_shared.testing import eventually, make_event, migrated, parse_event, postgres_database, serving, staff_token
+from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, postgres_database, serving, staff_token
 
 REGION, TOWN = "chongqing-yubei", "chongqing-yubei/longxi"
 CLERK = staff_token("clerk", sub="clerk-cq", region=REGION, org_unit=TOWN)
@@ -63,7 +63,8 @@ class Suite:
     async def case_deadlines(self, case_id: str) -> list[dict]:
         r = await self.eligibility.get(f"/v1/cases/{case_id}", headers=CLERK)
         assert r.status_code == 200, r.text
-        return sorted(r.json()["deadlines"], key=lambda d: d["limit"])
+        # the sample's housing need is also referred, with eligibility's own handling limit: not this test's
+        return sorted((d for d in r.json()["deadlines"] if d["service"] != "eligibility"), key=lambda d: d["limit"])
 
 
 @contextlib.asynccontextmanager
@@ -76,8 +77,8 @@ async def suite(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterat
                                                    deadline_poll_seconds=0.5))
         eligibility = build_eligibility(EligibilitySettings(database_url=eligibility_url, nats_url=nats_url))
         async with serving(approval) as a_url, serving(eligibility) as e_url, \
-                httpx.AsyncClient(base_url=a_url) as a, httpx.AsyncClient(base_url=e_url) as e:
-            js = await approval.state.runtime.bus.wait_ready()
+                httpx.AsyncClient(base_url=a_url) as a, httpx.AsyncClient(base_url=e_url) as e, \
+                harness_js(nats_url) as js:
             await eventually(lambda: _ready(a, e), message="both ready")
             yield Suite(a, e, js)
 
@@ -121,7 +122,8 @@ async def deadline_events(js: JetStreamContext, case_id: str) -> list[Envelope]:
 
 
 def per_deadline(events: list[Envelope]) -> Counter:
-    return Counter((e.type, e.data.limit) for e in events)
+    """Approval's limits (the sample's housing referral runs eligibility's own handling limit)."""
+    return Counter((e.type, e.data.limit) for e in events if e.data.service != "eligibility")
 
 
 async def test_chongqing_advance_aid_warns_breaches_escalates_and_records_how_late(database_url, nats_server,
@@ -249,7 +251,8 @@ async def _tasks(client: httpx.AsyncClient, headers: dict, case_id: str, *, step
                  count: int = 1) -> list[dict] | None:
     r = await client.get("/v1/tasks", headers=headers)
     assert r.status_code == 200, r.text
-    found = [t for t in r.json() if t["case_id"] == case_id and t["step"] == step]
+    found = [t for t in r.json() if t["case_id"] == case_id and t["step"] == step
+             and (t.get("deadline") or {}).get("service") != "eligibility"]  # not the referral's handling limit
     return found if len(found) == count else None
 
 
@@ -262,7 +265,7 @@ async def _counted(js: JetStreamContext, case_id: str, expected: dict) -> bool:
 async def _overview(client: httpx.AsyncClient, state: str, case_id: str, count: int) -> list[dict] | None:
     r = await client.get("/v1/deadlines", params={"region": REGION, "state": state}, headers=DISTRICT)
     assert r.status_code == 200, r.text
-    found = [d for d in r.json()["items"] if d["case_id"] == case_id]
+    found = [d for d in r.json()["items"] if d["case_id"] == case_id and d["service"] != "eligibility"]
     return found if len(found) == count else None
 
 
@@ -335,8 +338,7 @@ async def test_a_long_verification_extends_the_open_decision_period_once(databas
                           started_at="2026-03-02T10:00:00+08:00",
                           decision_periods=[{"limit": "DT-20D", "rule": "DT-MEANS-15D", "days": 30, "extended": True}])
     app = build(Settings(database_url=database_url, nats_url=nats_server.url))
-    async with serving(app):
-        js = await app.state.runtime.bus.wait_ready()
+    async with serving(app), harness_js(nats_server.url) as js:
         for _ in range(2):
             await js.publish(verified.subject, verified.to_bytes(), headers={"Nats-Msg-Id": verified.id})
 

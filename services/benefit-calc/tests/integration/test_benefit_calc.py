@@ -14,7 +14,7 @@ from benefit_calc.main import build
 from benefit_calc.settings import Settings
 from benefit_calc.store import calculations, plumbing
 from relief_shared.contract import Envelope
-from relief_shared.testing import eventually, make_event, migrated, parse_event, serving, staff_token
+from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, serving, staff_token
 
 CLERK = staff_token("clerk")
 
@@ -42,6 +42,13 @@ async def service(database_url: str, nats_server: Any) -> AsyncIterator[tuple[ht
     app = build(Settings(database_url=database_url, nats_url=nats_server.url))
     async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
         yield client, app
+
+@pytest.fixture
+async def js(nats_server: Any) -> AsyncIterator[Any]:
+    """JetStream as the tests-only harness user: the test plays eligibility."""
+    async with harness_js(nats_server.url) as js:
+        yield js
+
 
 
 async def test_severe_emergency_is_5000_with_its_reason(service) -> None:  # noqa: ANN001
@@ -123,9 +130,8 @@ async def test_regions_and_their_dated_parameters(service) -> None:  # noqa: ANN
     assert (await client.get("/v1/regions/atlantis/parameters", headers=CLERK)).status_code == 404
 
 
-async def test_a_classified_case_is_calculated_once_and_published_once(service) -> None:  # noqa: ANN001
+async def test_a_classified_case_is_calculated_once_and_published_once(service, js) -> None:  # noqa: ANN001
     client, app = service
-    js = await app.state.runtime.bus.wait_ready()
     referral = classified(f"ref-{uuid.uuid4().hex[:8]}", "referral_only")
     case = classified(f"case-{uuid.uuid4().hex[:8]}")
     await js.publish(referral.subject, referral.to_bytes(), headers={"Nats-Msg-Id": referral.id})
@@ -179,9 +185,8 @@ def _mystery(case_id: str) -> tuple[Envelope, bytes]:
     (classified("poison-date", accepted_on="2019-01-01"), "poison: cannot calculate case poison-date: region "),
     (_mystery("poison-type"), "invalid message: case.classified.v1 does not validate: data.classification.type"),
 ])
-async def test_an_uncalculable_case_is_parked_with_its_reason(service, event, reason) -> None:  # noqa: ANN001
+async def test_an_uncalculable_case_is_parked_with_its_reason(service, js, event, reason) -> None:  # noqa: ANN001
     _, app = service
-    js = await app.state.runtime.bus.wait_ready()
     event, raw = event if isinstance(event, tuple) else (event, event.to_bytes())
     await js.publish(event.subject, raw, headers={"Nats-Msg-Id": event.id})
     parked = plumbing.parked

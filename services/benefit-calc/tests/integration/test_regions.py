@@ -14,7 +14,7 @@ import pytest
 
 from benefit_calc.main import build
 from benefit_calc.settings import Settings
-from relief_shared.testing import eventually, make_event, migrated, serving, staff_token
+from relief_shared.testing import eventually, harness_js, make_event, migrated, serving, staff_token
 
 OPS = staff_token("ops", org_unit=None)
 
@@ -27,6 +27,13 @@ async def service(database_url: str, nats_server: Any, tmp_path: Path) -> AsyncI
     app = build(Settings(database_url=database_url, nats_url=nats_server.url, regions_dir=folder))
     async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
         yield client, app, folder
+
+@pytest.fixture
+async def js(nats_server: Any) -> AsyncIterator[Any]:
+    """JetStream as the tests-only harness user: the test plays eligibility."""
+    async with harness_js(nats_server.url) as js:
+        yield js
+
 
 
 def body(region: str, type_: str, **changes: Any) -> dict[str, Any]:
@@ -56,9 +63,8 @@ async def test_a_rule_the_region_lacks_is_a_422_naming_it_and_no_other_regions_n
     assert (r.status_code, r.json()["ceiling"], r.json()["rules"]) == (200, "780.00", ["ANY-DIBAO-PAY"])
 
 
-async def test_a_reload_changes_what_comes_next_never_a_recorded_result(service) -> None:  # noqa: ANN001
+async def test_a_reload_changes_what_comes_next_never_a_recorded_result(service, js) -> None:  # noqa: ANN001
     client, app, folder = service
-    js = await app.state.runtime.bus.wait_ready()
     case_id = f"case-{uuid.uuid4().hex[:8]}"
     event = make_event("case.classified", case_id, accepted_on="2026-03-16",
                        classification={"type": "emergency", "household_category": "none", "rules": ["CLS-EMG"],

@@ -88,6 +88,9 @@ class Roster:
         """Bulk load (benchmarks, ops imports)."""
         await self.conn.execute(insert_if_absent(self.conn.dialect.name, roster), rows)
 
+    async def has_region(self, region: str) -> bool:
+        return (await self.conn.execute(select(r.id_number).where(r.region == region).limit(1))).first() is not None
+
     async def chunk(self, region: str, after: str, limit: int) -> list[RosterEntry]:
         rows = await self.conn.execute(select(roster).where(r.region == region, r.id_number > after)
                                        .order_by(r.id_number).limit(limit))

@@ -20,7 +20,7 @@ from disbursement.main import build
 from disbursement.settings import BankSettings, Settings
 from relief_shared.auth import issue
 from relief_shared.contract import Envelope
-from relief_shared.testing import eventually, make_event, migrated, parse_event, serving, staff_token
+from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, serving, staff_token
 
 STAFF = staff_token("clerk")
 OPS = staff_token("ops", sub="ops-1")
@@ -71,7 +71,8 @@ class Suite:
     def settings(self, mode: str = "succeed", **overrides: object) -> Settings:
         values = dict(database_url=self.database_url, nats_url=self.nats_url, data_dir=self.data_dir,
                       environment="test", bank=BankSettings(mode=mode, timeout_seconds=30),
-                      payment_poll_seconds=0.05, payment_retry_seconds=0.05, payment_retry_max_seconds=0.2)
+                      payment_poll_seconds=0.05, payment_retry_seconds=0.05, payment_retry_max_seconds=0.2,
+                      payroll_opens_monthly=False)  # the payroll tests open their months by hand
         return Settings(**{**values, **overrides})
 
     @property
@@ -85,8 +86,7 @@ class Suite:
     @contextlib.asynccontextmanager
     async def running(self, mode: str = "succeed", **overrides: object) -> AsyncIterator[Running]:
         app = build(self.settings(mode, **overrides))
-        async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
-            js = await app.state.runtime.bus.wait_ready()
+        async with serving(app) as base, httpx.AsyncClient(base_url=base) as client, harness_js(self.nats_url) as js:
             yield Running(client, js, app)
 
 

@@ -79,6 +79,28 @@ async def test_the_roster_comes_from_status_changed(suite: Suite) -> None:
         assert (state["recipients"], state["total"], state["paid"]) == (1, "610.00", 1)
 
 
+async def test_the_months_run_opens_on_its_first_day_by_itself(suite: Suite) -> None:
+    await seed_roster(suite, 5)
+    async with suite.running() as app:  # the suite's time is April 1st before the payroll looks at it
+        r = await app.client.put("/v1/ops/clock", json={"now": "2026-04-01T08:00:00+08:00"}, headers=OPS)
+        assert r.status_code == 200, r.text
+    async with suite.running(payroll_opens_monthly=True, payroll_poll_seconds=0.1) as app:
+
+        async def april() -> object:
+            async with app.app.state.runtime.db.reading() as uow:
+                return await uow.runs.of_month("fuxin-haizhou", "2026-04")
+
+        run = await eventually(april, message="April's run opened by itself")
+        state = await finished(app, run.id)
+        assert (state["recipients"], state["paid"], state["due"]) == (5, 5, "2026-04-30")
+        async with app.app.state.runtime.db.reading() as uow:
+            assert await uow.runs.of_month("linfen", "2026-04") is None  # nobody on Linfen's roster
+    async with suite.running(payroll_opens_monthly=True, payroll_poll_seconds=0.1) as app:
+        again = await app.client.post("/v1/payroll-runs", json={"month": "2026-04"}, headers=DISTRICT)
+        assert again.json()["id"] == run.id  # one run a month, however it was opened
+    assert len(await suite.bank.ledger()) == 5
+
+
 async def test_a_stopped_payroll_resumes_and_pays_nobody_twice(suite: Suite) -> None:
     await seed_roster(suite, 3000, extra=True)
     tuning = dict(payroll_chunk=200, payment_batch=300, payment_bank_batch=100)

@@ -16,7 +16,7 @@ async def test_events_of_other_services_fold_into_the_view_once_and_never_backwa
     paid = make_event("payment.paid", case_id, payment_id="p-1", amount="5000.00", paid_at="2026-11-23T10:00:00+08:00",
                       bank_reference="p-1")
     sent = make_event("payment.sent", case_id, payment_id="p-1", amount="5000.00", bank_reference="p-1")
-    nc = await nats.connect(nats_server.url)
+    nc = await nats.connect(nats_server.url_as("harness"))
     js = nc.jetstream()
     for e in (calculated, paid, paid, sent):  # a duplicate, and a `sent` that arrives after `paid`
         await js.publish(e.subject, e.to_bytes(), headers={"Nats-Msg-Id": e.id})

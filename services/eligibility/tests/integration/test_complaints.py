@@ -11,7 +11,7 @@ import pytest
 from eligibility.main import build
 from eligibility.settings import Settings
 from nats.errors import TimeoutError as NatsTimeoutError
-from relief_shared.testing import eventually, migrated, parse_event, serving, staff_token
+from relief_shared.testing import eventually, harness_js, migrated, parse_event, serving, staff_token
 
 DT = "wenzhou-dongtou"
 BEIYAN, YUANJUE = "wenzhou-dongtou/beiyan", "wenzhou-dongtou/yuanjue"
@@ -27,8 +27,9 @@ FUXIN_CLERK = staff_token("clerk", sub="clerk-fx")
 async def client(database_url, nats_server) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
     await migrated("eligibility", database_url)
     app = build(Settings(database_url=database_url, nats_url=nats_server.url, deadline_poll_seconds=0.5))
-    async with serving(app) as base, httpx.AsyncClient(base_url=base) as c:
-        c.js = await app.state.runtime.bus.wait_ready()
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as c, harness_js(nats_server.url) as js:
+        await app.state.runtime.bus.wait_ready()
+        c.js = js  # the test plays the other services and reads what eligibility published
         yield c
         await c.delete("/v1/ops/clock", headers=OPS)
 

@@ -61,7 +61,7 @@ async def window(database_url, nats_server) -> AsyncIterator[Window]:  # noqa: A
     await migrated("eligibility", database_url)
     app = build(Settings(database_url=database_url, nats_url=nats_server.url))
     async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
-        nc = await nats.connect(nats_server.url)
+        nc = await nats.connect(nats_server.url_as("harness"))
         try:
             yield Window(http, nc, app)
         finally:

@@ -14,7 +14,7 @@ from eligibility.main import build
 from eligibility.settings import Settings
 from eligibility.store import plumbing
 from nats.errors import TimeoutError as NatsTimeoutError
-from relief_shared.testing import eventually, make_event, migrated, parse_event, serving, staff_token
+from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, serving, staff_token
 from sqlalchemy import func, select
 
 DT, FX = "wenzhou-dongtou", "fuxin-haizhou"
@@ -35,9 +35,10 @@ def id_number(n: int, prefix: str = "330322") -> str:
 async def client(database_url, nats_server) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
     await migrated("eligibility", database_url)
     app = build(Settings(database_url=database_url, nats_url=nats_server.url))
-    async with serving(app) as base, httpx.AsyncClient(base_url=base) as c:
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as c, harness_js(nats_server.url) as js:
         c.app = app
-        c.js = await app.state.runtime.bus.wait_ready()
+        await app.state.runtime.bus.wait_ready()
+        c.js = js  # the test plays approval (status.changed) and education (its own subjects)
         yield c
 
 

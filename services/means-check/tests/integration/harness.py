@@ -17,7 +17,7 @@ from means_check.settings import Settings, SimulatorSettings, VerificationSettin
 from means_check.sources.population import Population
 from means_check.sources.simulator import Simulators
 from relief_shared.contract import Envelope
-from relief_shared.testing import eventually, migrated, serving, staff_token
+from relief_shared.testing import eventually, harness_js, migrated, serving, staff_token
 
 FULL_ID = re.compile(r"\d{17}[\dX]")
 POPULATION = Population(12)
@@ -97,8 +97,8 @@ async def means_check(database_url: str, nats_url: str, *, migrate: bool = True,
     if migrate:
         await migrated("means_check", database_url)
     app = build(settings(database_url, nats_url, **options))
-    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
-        js = await app.state.runtime.bus.wait_ready()
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=10) as client, \
+            harness_js(nats_url) as js:
         await eventually(lambda: _ready(client), timeout=10, message="means-check ready")
         yield MeansCheck(client, js, app)
 

@@ -8,7 +8,7 @@ import httpx
 from means_check.main import build
 from means_check.settings import Settings
 from relief_shared.contract import Envelope
-from relief_shared.testing import eventually, make_event, migrated, parse_event, serving, staff_token
+from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, serving, staff_token
 
 
 def classified(case_id: str, type_: str = "emergency", status: str = "none", region: str = "fuxin-haizhou") -> Envelope:
@@ -21,9 +21,8 @@ def classified(case_id: str, type_: str = "emergency", status: str = "none", reg
 async def test_emergency_case_records_the_skip_and_publishes_means_skipped(database_url, nats_server) -> None:  # noqa: ANN001
     await migrated("means_check", database_url)
     app = build(Settings(database_url=database_url, nats_url=nats_server.url))
-    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client, harness_js(nats_server.url) as js:
         runtime = app.state.runtime
-        js = await runtime.bus.wait_ready()
         event = classified("case-skip")
         for _ in range(2):  # a duplicate publish changes nothing
             await js.publish(event.subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
@@ -58,8 +57,7 @@ async def test_unknown_case_is_a_problem_document(database_url, nats_server) -> 
 async def test_parked_messages_are_listed_for_ops(database_url, nats_server) -> None:  # noqa: ANN001
     await migrated("means_check", database_url)
     app = build(Settings(database_url=database_url, nats_url=nats_server.url))
-    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
-        js = await app.state.runtime.bus.wait_ready()
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client, harness_js(nats_server.url) as js:
         await js.publish("relief.case.classified", b"{not json", headers={"Nats-Msg-Id": "junk-1"})
 
         async def listed() -> list:
@@ -92,8 +90,7 @@ async def test_parked_messages_are_listed_for_ops(database_url, nats_server) -> 
 async def test_ops_discard_a_parked_message_over_http_and_the_record_stays(database_url, nats_server) -> None:  # noqa: ANN001
     await migrated("means_check", database_url)
     app = build(Settings(database_url=database_url, nats_url=nats_server.url))
-    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
-        js = await app.state.runtime.bus.wait_ready()
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client, harness_js(nats_server.url) as js:
         await js.publish("relief.case.classified", b"{not json", headers={"Nats-Msg-Id": "junk-2"})
         ops = staff_token("ops", sub="ops-7")
 

@@ -11,7 +11,7 @@ from alembic import op
 from relief_shared.deadlines import create_deadlines_v1
 
 revision = "1011"
-down_revision = "0004"
+down_revision = "1001"
 branch_labels = None
 depends_on = None
 
