@@ -33,8 +33,6 @@ def upgrade() -> None:
         sa.Column("event_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("case_id", sa.String(64), nullable=False),
         sa.Column("revision", sa.Integer, nullable=False),
-        sa.Column("previous", sa.String(16)),
-        sa.Column("previous_since", sa.Date),
     )
     op.create_table(
         "status_lookups",
