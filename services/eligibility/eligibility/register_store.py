@@ -2,10 +2,11 @@
 (DT-NO-PAPER), and the log of every lookup of it (who, department, when, purpose)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from relief_shared.db import UtcDateTime
+from relief_shared.db import UtcDateTime, insert_if_absent
 from relief_shared.plumbing import SeqId
 from sqlalchemy import (Boolean, Column, Date, Index, Integer, String, Table, bindparam, func, insert, select,
                         update)
@@ -25,6 +26,9 @@ status_register = Table(
     Column("event_at", UtcDateTime(), nullable=False),  # its occurred_at: the tie-break after `since`
     Column("case_id", String(64), nullable=False),
     Column("revision", Integer, nullable=False),
+    # the entry it replaced: still in force until `since` when a change is decided ahead of its day
+    Column("previous", String(16)),
+    Column("previous_since", Date),
 )
 
 status_lookups = Table(
@@ -48,10 +52,9 @@ status_lookups = Table(
 # than running it.
 _select_entry = select(status_register).where(status_register.c.id_number == bindparam("b_id"),
                                               status_register.c.region == bindparam("b_region"))
-_select_answer = select(status_register.c.status, status_register.c.since).where(
-    status_register.c.id_number == bindparam("b_id"), status_register.c.region == bindparam("b_region"))
 _select_answers = select(status_register.c.id_number, status_register.c.region, status_register.c.status,
-                         status_register.c.since).where(status_register.c.id_number.in_(bindparam("b_ids",
+                         status_register.c.since, status_register.c.previous,
+                         status_register.c.previous_since).where(status_register.c.id_number.in_(bindparam("b_ids",
                                                                                                    expanding=True)))
 _select_entries = select(status_register).where(status_register.c.id_number.in_(bindparam("b_ids", expanding=True)),
                                                 status_register.c.region == bindparam("b_region"))
@@ -60,6 +63,22 @@ _update_entry = update(status_register).where(
     status_register.c.id_number == bindparam("b_id"), status_register.c.region == bindparam("b_region"),
     status_register.c.revision == bindparam("b_revision"))
 _insert_lookup = insert(status_lookups)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the lookup needs of an entry: the status from `since`, and before it the previous one."""
+
+    status: str
+    since: date
+    previous: str | None
+    previous_since: date | None
+
+    def on(self, day: date) -> tuple[str, date | None]:
+        """The status in force on `day` (a change decided ahead of its day is not in force yet)."""
+        if self.since <= day or self.previous is None:
+            return self.status, self.since
+        return self.previous, self.previous_since
 
 
 class StaleEntry(RuntimeError):
@@ -81,26 +100,22 @@ class StatusRegister:
             found.update({row.id_number: row for row in rows})
         return found
 
-    async def answer(self, id_number: str, region: str) -> tuple[str, date] | None:
-        row = (await self.conn.execute(_select_answer, {"b_id": id_number, "b_region": region})).first()
-        return (row.status, row.since) if row else None
-
-    async def answers(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, date]]:
-        """Many people's (status, since) at once, by (id_number, region)."""
+    async def answers(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Entry]:
+        """Many people's entries at once, by (id_number, region)."""
         if not keys:
             return {}
         rows = await self.conn.execute(_select_answers, {"b_ids": sorted({k[0] for k in keys})})
-        return {(r.id_number, r.region): (r.status, r.since) for r in rows if (r.id_number, r.region) in keys}
+        return {(r.id_number, r.region): Entry(r.status, r.since, r.previous, r.previous_since)
+                for r in rows if (r.id_number, r.region) in keys}
 
     async def put(self, *, seen: Any, id_number: str, region: str, name: str, status: str, since: date,
                   org_unit: str | None, event_id: str, event_at: datetime, case_id: str) -> None:
         """Write the entry over `seen` (the row read in this transaction, or None); StaleEntry when
         another writer got there first (compare-and-set on the revision)."""
         values = dict(name=name, status=status, since=since, org_unit=org_unit, event_id=event_id,
-                      event_at=event_at, case_id=case_id)
+                      event_at=event_at, case_id=case_id, previous=seen.status if seen is not None else None,
+                      previous_since=seen.since if seen is not None else None)
         if seen is None:
-            from relief_shared.db import insert_if_absent
-
             result = await self.conn.execute(insert_if_absent(self.conn.dialect.name, status_register),
                                              dict(values, id_number=id_number, region=region, revision=1))
         else:

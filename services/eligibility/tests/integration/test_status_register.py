@@ -205,3 +205,18 @@ async def test_ops_import_seeds_the_register_publishes_and_refuses_bad_rows_whol
     r = await client.post("/v1/ops/status-import", content=stale.encode(),
                           headers={**CLERK_DT, "Content-Type": "application/x-ndjson"})
     assert r.status_code == 403
+
+
+async def test_a_change_decided_ahead_of_its_day_is_answered_from_that_day(client) -> None:  # noqa: ANN001
+    person = id_number(7)
+    await publish(client, status_changed("DB-7", person, status="dibao", previous="none", since="2026-03-12"))
+    await publish(client, status_changed("DB-7", person, status="none", previous="dibao", since="2099-01-01"))
+
+    async def both_in() -> list:
+        found = [e for e in await education_events(client) if e.data.person.id_number == person]
+        return found if len(found) == 2 else []
+
+    events = await eventually(both_in, message="both changes pushed")
+    assert events[1].data.effective_from.isoformat() == "2099-02-01"  # told ahead, effective the month after
+    # today the person is still dibao: the termination is not in force before its day
+    assert (await lookup(client, person)).json() == {"status": "dibao", "since": "2026-03-12", "region": DT}
