@@ -190,9 +190,13 @@ async def fold(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
 
 async def fold_deadlines(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
     """Deadline events of every service: on the case's timeline and view, and in the district
-    overview (the highest revision of each deadline wins, in any order of arrival). A complaint's
-    deadline (LF-COMPLAINT) has no case: it goes to the overview alone."""
-    of_cases = [e for e in events if not is_complaint(e.case_id)]
+    overview (the highest revision of each deadline wins, in any order of arrival). A deadline
+    whose id names no case here — a complaint's (LF-COMPLAINT), a payroll run's (DT-PAY-10TH) —
+    goes to the overview alone: every case is recorded at intake before anything about it is
+    published, so an unknown id is never a case arriving early."""
+    cases = {e.case_id for e in events if not is_complaint(e.case_id)}
+    known = await uow.cases.known(cases) if cases else set()
+    of_cases = [e for e in events if e.case_id in known]
     if of_cases:
         await fold(of_cases, uow)
     await uow.deadlines.upsert([(e.case_id, e.region, deadline_entry(e.data.model_dump(mode="json")), e.data.org_unit)

@@ -38,3 +38,29 @@ async def test_events_of_other_services_fold_into_the_view_once_and_never_backwa
     events = [t["event"] for t in doc["timeline"]]
     assert events.count("payment.paid") == 1 and "benefit.calculated" in events
     assert (await client.get("/v1/cases/TA-unknown", headers=CLERK)).status_code == 404
+
+
+async def test_a_deadline_of_no_case_goes_to_the_overview_and_holds_nothing_back(client, nats_server) -> None:  # noqa: ANN001, F811
+    """A payroll run's deadline (DT-PAY-10TH) names the run, not a case: it must reach the district
+    overview at once, never be retried as a case not known yet, nor hold back a case's deadline
+    fetched in the same batch."""
+    case_id = (await client.post("/v1/cases", json=fire_case(), headers=CLERK)).json()["case_id"]
+    run = make_event("deadline.breached", "payroll-fuxin-haizhou-2026-03", org_unit=None,
+                     deadline_id="payroll-deadline", limit="DT-PAY-10TH", rule="DT-PAY-10TH", service="disbursement")
+    case = make_event("deadline.breached", case_id, deadline_id="case-deadline", org_unit=None)
+    nc = await nats.connect(nats_server.url_as("harness"))
+    js = nc.jetstream()
+    for e in (run, case):
+        await js.publish(e.subject, e.to_bytes(), headers={"Nats-Msg-Id": e.id})
+    await nc.close()
+    district = staff_token("district", sub="district-1", org_unit=None)
+
+    async def both() -> list:
+        page = (await client.get("/v1/deadlines", params={"region": "fuxin-haizhou", "state": "breached"},
+                                 headers=district)).json()
+        ids = sorted(item["case_id"] for item in page["items"])
+        return ids if len(ids) == 2 else None
+
+    assert await eventually(both, message="both deadlines in the overview") == sorted([case_id, run.case_id])
+    doc = (await client.get(f"/v1/cases/{case_id}", headers=CLERK)).json()
+    assert "deadline.breached" in [t["event"] for t in doc["timeline"]]
