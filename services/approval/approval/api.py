@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from approval import domain, service
+from approval import archive, domain, record, service
 from relief_shared.auth import STAFF_ROLES, Principal, require
 from relief_shared.idempotency import IdempotentRequest
 from relief_shared.money import Yuan
@@ -93,6 +93,9 @@ class ApprovalOut(BaseModel):
     deadlines: list[dict[str, Any]]
     accepted_by: PersonOut | None
     rules: list[str]
+    record: dict[str, Any] | None = Field(
+        None, description="the approval record (FX-RECORD, FX-LEDGER): the subject's facts, the reason, the amount, "
+                          "every actor and decision, the unit; printable with `Accept: text/html` or `?format=html`")
 
 
 @router.get("/tasks", response_model=list[TaskOut])
@@ -116,8 +119,27 @@ async def decide(case_id: CaseId, body: DecisionIn, principal: Staff, runtime: R
     return JSONResponse(reply.body, status_code=reply.status)
 
 
-@router.get("/approvals/{case_id}", response_model=ApprovalOut)
-async def get_approval(case_id: CaseId, runtime: RuntimeDep, principal: Staff) -> dict[str, Any]:
+@router.get("/approvals/{case_id}", response_model=ApprovalOut,
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                             "description": "JSON, or the printable A4 record (FX-RECORD) as HTML"}})
+async def get_approval(case_id: CaseId, runtime: RuntimeDep, principal: Staff,
+                       format: Annotated[Literal["json", "html"] | None, Query()] = None,  # noqa: A002
+                       accept: Annotated[str | None, Header()] = None) -> Any:
     """The route with its rules and sources, each step with its actor, and the case's deadlines
-    that approval owns (state, met, late_by, rule, clause)."""
-    return await service.approval_view(case_id, principal, runtime.db.reading())
+    that approval owns (state, met, late_by, rule, clause), with the approval record (`record`).
+    `Accept: text/html` or `?format=html`: the record as a print-ready A4 page for the archive."""
+    now = runtime.clock.now()
+    if format == "html" or (format is None and _prefers_html(accept)):
+        doc = await archive.record_of(case_id, principal, runtime.db.reading(), packs=runtime.packs, now=now)
+        return HTMLResponse(record.render_html(doc))
+    return await archive.approval_with_record(case_id, principal, runtime.db.reading(), packs=runtime.packs, now=now)
+
+
+def _prefers_html(accept: str | None) -> bool:
+    """HTML only when asked for before JSON (a browser's `text/html, …`; `*/*` stays JSON)."""
+    if not accept:
+        return False
+    kinds = [part.split(";")[0].strip() for part in accept.split(",")]
+    html = kinds.index("text/html") if "text/html" in kinds else None
+    json_ = kinds.index("application/json") if "application/json" in kinds else None
+    return html is not None and (json_ is None or html < json_)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from approval import payloads, policy
+from approval import facts, payloads, policy
 from approval.domain import (Actor, Approval, CaseApproved, CaseRejected, Event, NoSuchCase, Payee, Person,
                              TaskOpened)
 from approval.store import Escalation, UnitOfWork
@@ -59,6 +59,8 @@ async def on_benefit_calculated(event: Envelope[BenefitCalculated], uow: UnitOfW
     approval.tasks[0].due = next((d.due for d in opened if "case.approved" in d.stop), None)
     if not await uow.approvals.add_unless_routed(approval):
         raise Poison(f"case {approval.case_id} is already routed; re-routing a recalculated case is not supported")
+    await uow.facts.put(case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit,
+                        at=event.occurred_at, reason=facts.reason_of(event))  # FX-RECORD: why this amount
     uow.record(*_envelopes(approval, approval.events, cause=event))
     uow.record(*(deadlines.envelope("opened", d, service=SOURCE, cause=event) for d in opened))
 

@@ -10,15 +10,13 @@ from sqlalchemy import (BigInteger, Column, ForeignKey, Index, String, Table, Te
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approval.domain import Approval, NoOpenTask, Payee, Person, Task, TaskOpened
+from approval.facts import Facts
 from approval.policy import Route, StepPlan
 from relief_shared import db
-from relief_shared.db import UtcDateTime, insert_if_absent, new_metadata
+from approval.schema import metadata, plumbing
+from relief_shared.db import UtcDateTime, insert_if_absent
 from relief_shared.deadlines import SIGNAL, DeadlineTable, Deadlines
 from relief_shared.money import Money
-from relief_shared.plumbing import Plumbing
-
-metadata = new_metadata()
-plumbing = Plumbing(metadata)
 
 approvals = Table(
     "approvals", metadata,
@@ -219,8 +217,10 @@ class UnitOfWork(db.UnitOfWork):
     approvals: Approvals
     deadlines: Deadlines
     escalations: Escalations
+    facts: Facts
 
     def bind(self, conn: AsyncConnection) -> None:
+        self.facts = Facts(conn)
         self.approvals = Approvals(conn)
         self.deadlines = Deadlines(conn, deadlines, on_change=lambda: self.signal_after_commit(SIGNAL))
         self.escalations = Escalations(conn)

@@ -53,3 +53,7 @@ APPROVAL_MEANS_VERIFIED = consumer(
 APPROVAL_DEADLINE_STOPS = consumer(
     "approval-deadline-stops", service="approval", events=[("payment.paid", 1)],
     purpose="closes the approval-owned limits that a payment satisfies (CQ-EMG-3WD, DT-ADV)")
+APPROVAL_CLASSIFIED = consumer(
+    "approval-classified", service="approval", events=[("case.classified", 1)],
+    purpose="keeps the subject's facts for the approval record (FX-RECORD) and starts the procedure of a dibao, "
+            "tekun or marginal application (DT-20D)")
