@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from approval import facts, payloads, policy
+from approval import facts, payloads, policy, spot_check_service
 from approval.domain import (Actor, Approval, CaseApproved, CaseRejected, Event, NoSuchCase, Payee, Person,
                              TaskOpened)
 from approval.store import Escalation, UnitOfWork
@@ -149,7 +149,9 @@ async def inbox(principal: Principal, uow: UnitOfWork) -> list[dict[str, Any]]:
         items = await uow.approvals.open_tasks(roles=list(principal.roles), region=principal.region,
                                                org_unit=principal.org_unit)
         raised = await uow.escalations.open_for(roles=list(principal.roles), region=principal.region)
-    return [payloads.inbox_item(item) for item in items] + [payloads.escalation_item(e) for e in raised]
+        drawn = await uow.spot_checks.open_reviews(roles=list(principal.roles), region=principal.region)
+    return [payloads.inbox_item(item) for item in items] + [payloads.escalation_item(e) for e in raised] + \
+        [spot_check_service.inbox_item(r) for r in drawn]  # DT-SPOT: the district's review of each drawn case
 
 
 async def approval_view(case_id: str, principal: Principal, uow: UnitOfWork) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approval.domain import Approval, NoOpenTask, Payee, Person, Task, TaskOpened
 from approval.facts import Facts
+from approval.spot_check_store import SpotChecks
 from approval.policy import Route, StepPlan
 from relief_shared import db
 from approval.schema import metadata, plumbing
@@ -218,9 +219,11 @@ class UnitOfWork(db.UnitOfWork):
     deadlines: Deadlines
     escalations: Escalations
     facts: Facts
+    spot_checks: SpotChecks
 
     def bind(self, conn: AsyncConnection) -> None:
         self.facts = Facts(conn)
+        self.spot_checks = SpotChecks(conn)
         self.approvals = Approvals(conn)
         self.deadlines = Deadlines(conn, deadlines, on_change=lambda: self.signal_after_commit(SIGNAL))
         self.escalations = Escalations(conn)
