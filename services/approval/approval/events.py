@@ -11,7 +11,8 @@ from relief_shared.runtime import Runtime
 def subscriptions(runtime: Runtime) -> list[Subscription]:
     handler = partial(service.on_benefit_calculated, packs=runtime.packs, calendar=runtime.calendar)
     return [Subscription(APPROVAL_CALCULATED, handler),
-            Subscription(APPROVAL_DEADLINE_STOPS, partial(service.on_payment_paid, packs=runtime.packs)),
+            Subscription(APPROVAL_DEADLINE_STOPS, partial(service.on_payment_paid, packs=runtime.packs,
+                                                                  calendar=runtime.calendar)),
             Subscription(APPROVAL_ESCALATIONS, service.on_deadline),
             Subscription(APPROVAL_MEANS_VERIFIED, partial(service.on_means_verified, packs=runtime.packs,
                                                           calendar=runtime.calendar)),

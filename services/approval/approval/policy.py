@@ -29,15 +29,36 @@ DISTRICT_ROLE = "district"
 ADVANCE_RULES = ("FX-ADV", "CQ-ADV", "DT-ADV", "ANY-ADV")
 
 
+DUTY_OF_ROLE = {"clerk": "handler", "reviewer": "reviewer", "approver": "approver", DISTRICT_ROLE: "district"}
+
+
 @dataclass(frozen=True)
 class StepPlan:
+    """One step of a route. A route made by the older routing code is a plain list (each step
+    after the one before); a procedure from the pack (`procedures.toml`) names its steps'
+    predecessors, so steps may run in parallel where the law allows."""
+
     step: str
     role: str
     time_limits: tuple[str, ...] = ()  # the region pack's limits that start when the step opens
     only_above: Money | None = None  # the step is needed only when the decided amount exceeds this
+    after: tuple[str, ...] | None = None  # None: the step before it in the route
+    duty: str = ""  # DT-SOD: handler | reviewer | approver | district ("" → from the role)
+    rule: str = ""
+    within: tuple[int, str] | None = None  # the step's own deadline (amount, unit), on the durable clock
+    skip_unless: str | None = None  # a finding of the investigation the step needs (ANY-NO-APPRAISAL)
+    closes_on: str | None = None  # an event that completes the step (verification: means.verified)
+    opens_on: str | None = None  # a step after the approval, opened by an event (paperwork: payment.paid)
+    period: tuple[int, str] | None = None  # how long a public notice runs once posted
+    decides_amount: bool = False
 
     def needed_for(self, amount: Money) -> bool:
         return self.only_above is None or amount > self.only_above
+
+    @property
+    def duty_name(self) -> str:
+        return self.duty or DUTY_OF_ROLE.get(self.role, self.role)
+
 
 
 @dataclass(frozen=True)
@@ -47,6 +68,8 @@ class Route:
     sources: tuple[str, ...]
     steps: tuple[StepPlan, ...] = field(default=())
     pack_version: str = ""  # the region pack the route was made from; the case keeps it
+    procedure: str = ""  # the procedure's version (procedures.toml); "" for a plain route
+    deliberation: Mapping[str, Any] | None = None  # the quorum in force when the case started (DT-CASE)
 
     def step(self, name: str) -> StepPlan | None:
         return next((s for s in self.steps if s.step == name), None)
@@ -55,12 +78,49 @@ class Route:
         names = [s.step for s in self.steps]
         return self.steps[names.index(name) + 1:]
 
+    def predecessors(self, name: str) -> tuple[str, ...]:
+        names = [s.step for s in self.steps]
+        i = names.index(name)
+        plan = self.steps[i]
+        if plan.after is not None:
+            return plan.after
+        return (names[i - 1],) if i > 0 else ()
 
-def route_for(pack: RegionPack, case_type: str, ceiling: Money, as_of: date) -> Route:
+    def post_approval(self, name: str) -> bool:
+        """A step after the approval: opened by an event (the advance payment), or waiting for one that is."""
+        plan = self.step(name)
+        return plan is not None and (plan.opens_on is not None or any(self.post_approval(p)
+                                                                      for p in self.predecessors(name)))
+
+    def descendants(self, name: str) -> set[str]:
+        """Every step that waits, directly or not, for `name`."""
+        found: set[str] = set()
+        frontier = [name]
+        while frontier:
+            current = frontier.pop()
+            for s in self.steps:
+                if s.step not in found and current in self.predecessors(s.step):
+                    found.add(s.step)
+                    frontier.append(s.step)
+        return found
+
+
+def route_for(pack: RegionPack, case_type: str, ceiling: Money, as_of: date, *,
+              needs_deliberation: bool = False) -> Route:
     """The route of a calculated case in its region; MissingParameter or ValueError where the
-    region's pack cannot route it."""
+    region's pack cannot route it.
+
+    A case no formula prices takes the region's case-by-case procedure (DT-CASE, FX-CASE-MIN);
+    an expenditure case the region's expenditure procedure where it has one (FX-EXP-PROC); an
+    emergency helped in advance gets the region's paperwork steps after its payment (FX-ADV…)."""
+    from approval import procedures  # the procedures are built of this module's steps
+
     if case_type not in ("emergency", "expenditure"):
         raise ValueError(f"no approval route for case type {case_type!r}")
+    if needs_deliberation:
+        return procedures.build(pack, "case_by_case", as_of)
+    if case_type == "expenditure" and procedures.has(pack, "expenditure", as_of):
+        return procedures.build(pack, "expenditure", as_of)
     advance_rule = pack.first_declared(*ADVANCE_RULES) if case_type == "emergency" else None
     if advance_rule:
         advance = pack.parameter("advance_assistance", as_of)
@@ -69,9 +129,10 @@ def route_for(pack: RegionPack, case_type: str, ceiling: Money, as_of: date) -> 
         route = advance_route(advance.value, advance.source, ceiling=ceiling, rule=advance.rule or advance_rule,
                               town_limit=Money.yuan(limit.value) if limit else None,
                               limit_source=limit.source if limit else "")
+        route = procedures.with_paperwork(pack, route, as_of)
     else:
         route = ordinary_route(pack, ceiling, as_of)
-    return Route(route.rules, route.skipped, route.sources, route.steps, pack.pack_version)
+    return Route(route.rules, route.skipped, route.sources, route.steps, pack.pack_version, route.procedure)
 
 
 def ordinary_route(pack: RegionPack, ceiling: Money, as_of: date) -> Route:
@@ -122,10 +183,16 @@ def duty_conflict(actor_id: str, *, accepted_by: str, acted_on: Iterable[tuple[s
     return None
 
 
-def amount_refusal(amount: Money, ceiling: Money) -> str | None:
-    """§3: the ceiling is a ceiling; more needs case-by-case deliberation (§4.4), not a decision."""
+def amount_refusal(amount: Money, ceiling: Money, deliberated: Money | None = None) -> str | None:
+    """§3: the ceiling is a ceiling; more needs case-by-case deliberation (§4.4), not a decision.
+    A deliberated amount (DT-CASE) replaces the ceiling: the approval may not exceed it."""
     if amount.fen <= 0:
         return "the decided amount must be above zero"
+    if deliberated is not None:
+        if amount > deliberated:
+            return (f"amount {amount} exceeds the amount {deliberated} the case-by-case deliberation decided "
+                    "(DT-CASE)")
+        return None
     if amount > ceiling:
         return (f"amount {amount} exceeds the ceiling {ceiling}; more than the ceiling needs "
                 "case-by-case deliberation (一事一议, policy.md §4.4)")

@@ -25,7 +25,7 @@ DUTIES = {"review": "reviewer", "approve": "approver", "district_consent": "dist
           "verification": "handler", "appraisal": "handler", "deliberation": "handler", "public_notice": "handler",
           "paperwork": "handler"}
 DUTY_LABELS = {"handler": "经办人 handler", "reviewer": "审核人 reviewer", "approver": "审批人 approver",
-               "district": "区民政局 district bureau"}
+               "district": "区民政局 district bureau", "system": "系统 system"}
 STEP_LABELS = {"verification": "家庭经济状况核对 verification", "investigation": "入户调查 investigation",
                "appraisal": "民主评议 democratic appraisal", "deliberation": "一事一议 deliberation",
                "public_notice": "公示 public notice", "review": "审核 review", "approve": "审批 approval",
@@ -35,19 +35,25 @@ STATUS_LABELS = {"approved": "同意 approved", "rejected": "不同意 rejected"
                  "not_required": "无需 not required", "skipped": "跳过 skipped"}
 
 
-def build(approval: Approval, facts: CaseFacts | None, *, unit_name: str, deadlines: list[dict[str, Any]],
+def build(approval: Approval, facts: CaseFacts | None, *, unit_name: str, view: dict[str, Any],
           generated_at: datetime) -> dict[str, Any]:
     """The record of one case as it stands: the subject, the reason, the amount, every actor and
-    every decision in the order taken, the unit, and the case's deadlines."""
+    every decision in the order taken (returned rounds too), the unit, and from the approval view
+    (`view`) the case's deadlines, objections, deliberations and returns."""
     subject = (facts.subject if facts else None) or {"name": approval.payee.name,
                                                        "id_number": approval.payee.id_number}
-    decisions = [{"step": t.step, "role": t.role, "duty": DUTIES.get(t.step, t.role), "status": t.status,
-                  "actor": None if t.actor is None else {"id": t.actor.id, "name": t.actor.name},
+    decisions = [{"step": t.step, "round": t.round, "role": t.role, "duty": _duty(approval, t.step, t.role),
+                  "status": t.status, "actor": None if t.actor is None else {"id": t.actor.id, "name": t.actor.name},
                   "amount": None if t.amount is None else str(t.amount), "comment": t.comment,
+                  "report": t.report, "superseded": t.superseded_by is not None,
                   "opened_at": _local(t.opened_at), "decided_at": _local(t.decided_at), "org_unit": t.org_unit}
-                 for t in sorted(approval.tasks, key=lambda t: (t.decided_at or t.opened_at, t.opened_at))]
+                 for t in sorted(approval.tasks, key=lambda t: (t.decided_at or t.opened_at, t.opened_at, t.round))
+                 if t.status != "open"]
     actors = [{"duty": "handler", "step": "intake", "id": approval.accepted_by.id, "name": approval.accepted_by.name}]
-    actors += [{"duty": d["duty"], "step": d["step"], **d["actor"]} for d in decisions if d["actor"] is not None]
+    for d in decisions:
+        if d["actor"] is not None and not any(a["id"] == d["actor"]["id"] and a["step"] == d["step"] for a in actors):
+            duty = "system" if d["actor"]["id"].startswith("system:") else d["duty"]
+            actors.append({"duty": duty, "step": d["step"], **d["actor"]})
     return {
         "rules": list(RULES),
         "title": "社会救助审批记录 Approval record",
@@ -62,11 +68,20 @@ def build(approval: Approval, facts: CaseFacts | None, *, unit_name: str, deadli
                   "sources": list(approval.route.sources), "pack_version": approval.route.pack_version},
         "actors": actors,
         "decisions": decisions,
+        "open_steps": [t.step for t in approval.tasks if t.status == "open"],
+        "objections": view.get("objections", []),
+        "deliberations": [{k: v for k, v in m.items() if k != "minutes_file"} for m in view.get("deliberations", [])],
         "deadlines": [{k: d.get(k) for k in ("name", "rule", "clause", "due", "state", "met", "late_by")}
-                      for d in deadlines],
+                      for d in view.get("deadlines", [])],
         "seal": f"{unit_name}（盖章 seal）",
         "generated_at": _local(generated_at),
     }
+
+
+def _duty(approval: Approval, step: str, role: str) -> str:
+    plan = approval.route.step(step)
+    name = getattr(plan, "duty_name", None) if plan is not None else None
+    return name or DUTIES.get(step, role)
 
 
 def render_html(record: dict[str, Any]) -> str:
@@ -109,11 +124,23 @@ def render_html(record: dict[str, Any]) -> str:
         f'上限 ceiling: {_e(record["amount_ceiling"])} 元</p>',
         "<h2>办理过程 Steps and decisions</h2>",
         _grid(["环节 step", "职责 duty", "办理人 actor", "结果 decision", "金额 amount", "时间 at", "意见 comment"],
-              [[_label(STEP_LABELS, d["step"]), _label(DUTY_LABELS, d["duty"]),
+              [[_label(STEP_LABELS, d["step"]) + (f" (第{d['round']}轮 round {d['round']})" if d["round"] > 1 else ""),
+                _label(DUTY_LABELS, d["duty"]),
                 d["actor"]["name"] + f" ({d['actor']['id']})" if d["actor"] else "—",
                 _label(STATUS_LABELS, d["status"]), d["amount"] or "", d["decided_at"] or d["opened_at"], d["comment"]]
                for d in record["decisions"]]),
     ]
+    if record["deliberations"]:
+        parts += ["<h2>一事一议 Deliberation</h2>",
+                  _grid(["日期 held on", "参加人数 participants", "监督 observer", "决定金额 decided", "纪要 minutes"],
+                        [[m.get("held_on"), len(m.get("participants", [])), (m.get("observer") or {}).get("name"),
+                          m.get("decided_amount"), m.get("minutes")] for m in record["deliberations"]])]
+    if record["objections"]:
+        parts += ["<h2>公示异议 Objections</h2>",
+                  _grid(["收到 received", "理由 reason", "状态 status", "处理 resolution"],
+                        [[o.get("received_on"), o.get("reason"), o.get("status"),
+                          (o.get("resolution") or {}).get("reason") if isinstance(o.get("resolution"), dict)
+                          else o.get("resolution_reason")] for o in record["objections"]])]
     if record["deadlines"]:
         parts += ["<h2>时限 Deadlines</h2>",
                   _grid(["时限 limit", "规则 rule", "到期 due", "状态 state"],
@@ -136,7 +163,8 @@ def _signatures(record: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     for a in record["actors"]:
         at = next((d["decided_at"] for d in record["decisions"]
                    if d["actor"] and d["actor"]["id"] == a["id"] and d["step"] == a["step"]), None)
-        lines.append((a["duty"], a["name"], at))
+        if a["duty"] != "system":  # a service completing a step signs nothing
+            lines.append((a["duty"], a["name"], at))
     return lines
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import (BigInteger, Column, ForeignKey, Index, String, Table, Text,
-                        UniqueConstraint, and_, bindparam, insert, or_, select, update)
+from sqlalchemy import (BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer, PrimaryKeyConstraint, String,
+                        Table, Text, UniqueConstraint, and_, bindparam, insert, or_, select, update)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from approval.domain import Approval, NoOpenTask, Payee, Person, Task, TaskOpened
+from approval.domain import Approval, DutyConflict, NoOpenTask, Payee, Person, Task
 from approval.facts import Facts
 from approval.spot_check_store import SpotChecks
 from approval.policy import Route, StepPlan
@@ -35,6 +35,10 @@ approvals = Table(
     Column("status", String(20), nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
     Column("correlation_id", String(64)),
+    # optimistic lock: every decision moves it on, so two decisions on one case cannot both commit
+    Column("revision", Integer, nullable=False, server_default="0"),
+    Column("flags", Text, nullable=False, server_default="[]"),  # JSON: e.g. LF-KIN, a registered relative
+    Column("details", Text, nullable=False, server_default="{}"),  # JSON: findings, deliberation, plan, returns
 )
 
 tasks = Table(
@@ -53,9 +57,86 @@ tasks = Table(
     Column("amount_fen", BigInteger),
     Column("comment", Text, nullable=False),
     Column("decided_at", UtcDateTime()),
-    UniqueConstraint("case_id", "step"),
+    Column("round", Integer, nullable=False, server_default="1"),  # each opening of the step (a return: +1)
+    Column("report", Text),  # JSON: what the step recorded (findings, notice, deliberation, paperwork)
+    Column("superseded_by", String(64)),  # the return that sent the case back past this task
+    UniqueConstraint("case_id", "step", "round"),
     Index("ix_approval_tasks_inbox", "status", "role", "org_unit"),
     Index("ix_approval_tasks_case_id", "case_id"),
+)
+
+# DT-SOD as a database constraint: one duty (handler, reviewer, approver, district) per person
+# per case. The primary key makes a second duty for the same person impossible, even for two
+# decisions committed at once.
+duties = Table(
+    "approval_duties", metadata,
+    Column("case_id", String(64), nullable=False),
+    Column("actor_id", String(100), nullable=False),
+    Column("duty", String(20), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("acted_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("case_id", "actor_id"),
+)
+
+# LF-KIN (Linfen 二(一)): staff and their registered close relatives (近亲属备案).
+kin = Table(
+    "kin_register", metadata,
+    Column("region", String(64), nullable=False),
+    Column("staff_id", String(100), nullable=False),
+    Column("staff_name", String(100), nullable=False),
+    Column("relative_id_number", String(32), nullable=False),
+    Column("relative_name", String(100), nullable=False),
+    Column("relation", String(40), nullable=False),
+    Column("registered_at", UtcDateTime(), nullable=False),
+    Column("registered_by", String(100), nullable=False),
+    PrimaryKeyConstraint("region", "staff_id", "relative_id_number"),
+    Index("ix_kin_register_region_relative_id_number", "region", "relative_id_number"),
+)
+
+# Objections to a public notice (公示): open ones block the steps after the notice.
+objections = Table(
+    "notice_objections", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("objector_name", String(100), nullable=False),
+    Column("objector_phone", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("status", String(20), nullable=False),  # open | upheld | dismissed
+    Column("resolution", Text),
+    Column("resolved_by", String(100)),
+    Column("resolved_at", UtcDateTime()),
+    Index("ix_notice_objections_case_id", "case_id"),
+)
+
+# The minutes of a case-by-case deliberation (DT-CASE, FX-CASE-MIN), with the attached file.
+deliberations = Table(
+    "deliberations", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("task_id", String(36), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("record", Text, nullable=False),  # JSON: participants, observer, vote, minutes
+    Column("minutes_file_name", String(200)),
+    Column("minutes_file_type", String(100)),
+    Column("minutes_file", Text),  # base64, as received
+    Column("decided_amount_fen", BigInteger, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Index("ix_deliberations_case_id", "case_id"),
+)
+
+# means.verified may arrive before the case is routed: kept here, it completes the
+# verification step when the step opens.
+means_results = Table(
+    "means_results", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("verification_id", String(64), nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=False),
 )
 
 
@@ -88,9 +169,8 @@ _select_approval = (
     select(approvals, *(column.label(_TASK + column.name) for column in tasks.c))
     .join(tasks, tasks.c.case_id == approvals.c.case_id, isouter=True)
     .where(approvals.c.case_id == bindparam("b_case_id"), approvals.c.region == bindparam("b_region"))
-    .order_by(tasks.c.opened_at)
+    .order_by(tasks.c.opened_at, tasks.c.round)
 )
-_decide_task = update(tasks).where(tasks.c.id == bindparam("b_id"), tasks.c.status == "open")
 _update_approval = update(approvals).where(approvals.c.case_id == bindparam("b_case_id"))
 
 
@@ -115,12 +195,16 @@ class Approvals:
             payee_id_number=approval.payee.id_number, payee_name=approval.payee.name,
             accepted_by_id=approval.accepted_by.id, accepted_by_name=approval.accepted_by.name,
             route=json.dumps(_route_json(approval.route), ensure_ascii=False), status=approval.status,
-            received_at=approval.received_at, correlation_id=approval.correlation_id,
+            received_at=approval.received_at, correlation_id=approval.correlation_id, revision=0,
+            flags=json.dumps(approval.flags, ensure_ascii=False), details=json.dumps(approval.details, ensure_ascii=False),
         ))
         if result.rowcount != 1:
             return False
         if approval.tasks:
             await self.conn.execute(_insert_task, [_task_row(task, approval.region) for task in approval.tasks])
+        await self.take_duty(approval.case_id, approval.accepted_by.id, "handler", "acceptance", approval.received_at)
+        approval.persisted = {task.id for task in approval.tasks}
+        approval.touched.clear()
         return True
 
     async def get(self, case_id: str, *, region: str) -> Approval | None:
@@ -129,7 +213,7 @@ class Approvals:
         if not rows:
             return None
         row = rows[0]
-        return Approval(
+        approval = Approval(
             case_id=row["case_id"], region=row["region"], org_unit=row["org_unit"], type=row["type"],
             ceiling=Money(row["ceiling_fen"]), payee=Payee(row["payee_id_number"], row["payee_name"]),
             accepted_by=Person(row["accepted_by_id"], row["accepted_by_name"]),
@@ -137,21 +221,51 @@ class Approvals:
             status=row["status"], amount=_money(row["amount_fen"]), correlation_id=row["correlation_id"],
             tasks=[_task({name[len(_TASK):]: value for name, value in r.items() if name.startswith(_TASK)})
                    for r in rows if r[_TASK + "id"] is not None],
+            revision=row["revision"], flags=json.loads(row["flags"]), details=json.loads(row["details"]),
         )
+        approval.persisted = {task.id for task in approval.tasks}
+        return approval
 
-    async def save_decision(self, approval: Approval, decided: Task) -> None:
-        """Write one decision; a task someone else decided meanwhile refuses the second decision."""
-        result = await self.conn.execute(_decide_task, dict(
-            b_id=decided.id, status=decided.status, actor_id=decided.actor.id, actor_name=decided.actor.name,
-            amount_fen=_fen(decided.amount), comment=decided.comment, decided_at=decided.decided_at,
-        ))
+    async def save(self, approval: Approval) -> None:
+        """Write what a unit of work changed. The approval's revision moves on first (on
+        PostgreSQL this locks its row): a decision taken meanwhile on the same case makes this
+        one fail with nothing written. Every actor takes their duty (DT-SOD) under the key."""
+        result = await self.conn.execute(_update_approval.where(approvals.c.revision == bindparam("b_revision")), {
+            "b_case_id": approval.case_id, "b_revision": approval.revision, "revision": approval.revision + 1,
+            "status": approval.status, "amount_fen": _fen(approval.amount),
+            "flags": json.dumps(approval.flags, ensure_ascii=False),
+            "details": json.dumps(approval.details, ensure_ascii=False)})
         if result.rowcount != 1:
-            raise NoOpenTask(f"step {decided.step!r} of case {approval.case_id} was decided meanwhile")
-        for event in approval.events:
-            if isinstance(event, TaskOpened):
-                await self.conn.execute(_insert_task, _task_row(event.task, approval.region))
-        await self.conn.execute(_update_approval, {"b_case_id": approval.case_id, "status": approval.status,
-                                                   "amount_fen": _fen(approval.amount)})
+            raise NoOpenTask(f"case {approval.case_id} was decided meanwhile; look at it again")
+        for task in approval.touched.values():
+            row = _task_row(task, approval.region)
+            if task.id in approval.persisted:
+                await self.conn.execute(update(tasks).where(tasks.c.id == task.id).values(
+                    **{k: v for k, v in row.items() if k not in ("id", "case_id", "region")}))
+            else:
+                await self.conn.execute(_insert_task, row)
+            if task.actor is not None and task.status in ("approved", "rejected", "returned") \
+                    and not task.actor.id.startswith("system:"):
+                plan = approval.route.step(task.step)
+                duty = plan.duty_name if plan else task.step
+                await self.take_duty(approval.case_id, task.actor.id, duty, task.step, task.decided_at)
+        approval.revision += 1
+        approval.persisted |= set(approval.touched)
+        approval.touched.clear()
+
+    async def take_duty(self, case_id: str, actor_id: str, duty: str, step: str, at) -> None:  # noqa: ANN001
+        """DT-SOD under the database's key: one duty per person per case."""
+        await self.conn.execute(insert_if_absent(self.conn.dialect.name, duties), dict(
+            case_id=case_id, actor_id=actor_id, duty=duty, step=step, acted_at=at))
+        held = await self.conn.scalar(select(duties.c.duty).where(duties.c.case_id == case_id,
+                                                                   duties.c.actor_id == actor_id))
+        if held != duty:
+            raise DutyConflict(f"{actor_id} already holds the duty {held!r} on case {case_id}; handler, reviewer and "
+                               "approver are three people (DT-SOD)")
+
+    async def duties_of(self, case_id: str) -> dict[str, str]:
+        rows = await self.conn.execute(select(duties.c.actor_id, duties.c.duty).where(duties.c.case_id == case_id))
+        return {r.actor_id: r.duty for r in rows}
 
     async def open_tasks(self, *, roles: list[str], region: str, org_unit: str | None) -> list[InboxItem]:
         """Town roles see their own org unit; the district bureau sees its whole region."""
@@ -214,10 +328,116 @@ class Escalations:
                            type=r["type"], ceiling=_money(r["ceiling_fen"])) for r in rows]
 
 
+@dataclass(frozen=True)
+class Relative:
+    staff_id: str
+    staff_name: str
+    id_number: str
+    name: str
+    relation: str
+
+
+class KinRegister:
+    """LF-KIN: who is whose registered close relative, per region."""
+
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def replace_staff(self, region: str, staff_id: str, relatives: list[Relative], *, at, by: str) -> None:  # noqa: ANN001
+        """An import states a staff member's whole list: what it no longer names is gone."""
+        await self.conn.execute(kin.delete().where(kin.c.region == region, kin.c.staff_id == staff_id))
+        if relatives:
+            await self.conn.execute(insert(kin), [dict(region=region, staff_id=r.staff_id, staff_name=r.staff_name,
+                                                       relative_id_number=r.id_number, relative_name=r.name,
+                                                       relation=r.relation, registered_at=at, registered_by=by)
+                                                  for r in relatives])
+
+    async def relatives_of(self, region: str, staff_id: str) -> set[str]:
+        rows = await self.conn.execute(select(kin.c.relative_id_number).where(kin.c.region == region,
+                                                                              kin.c.staff_id == staff_id))
+        return {r[0] for r in rows}
+
+    async def staff_related_to(self, region: str, id_numbers: list[str]) -> list[Relative]:
+        rows = await self.conn.execute(select(kin).where(kin.c.region == region,
+                                                         kin.c.relative_id_number.in_(id_numbers)))
+        return [Relative(r.staff_id, r.staff_name, r.relative_id_number, r.relative_name, r.relation) for r in rows]
+
+    async def pending_cases_of(self, region: str, id_numbers: list[str]) -> list[str]:
+        rows = await self.conn.execute(select(approvals.c.case_id).where(
+            approvals.c.region == region, approvals.c.payee_id_number.in_(id_numbers)))
+        return [r[0] for r in rows]
+
+
+@dataclass
+class Objection:
+    id: str
+    case_id: str
+    region: str
+    objector_name: str
+    objector_phone: str
+    reason: str
+    received_on: object
+    recorded_by: str
+    recorded_at: object
+    status: str = "open"
+    resolution: str | None = None
+    resolved_by: str | None = None
+    resolved_at: object = None
+
+
+class Objections:
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def add(self, o: Objection) -> None:
+        await self.conn.execute(insert(objections), dict(o.__dict__))
+
+    async def of_case(self, case_id: str) -> list[Objection]:
+        rows = await self.conn.execute(select(objections).where(objections.c.case_id == case_id)
+                                       .order_by(objections.c.recorded_at))
+        return [Objection(**dict(r._mapping)) for r in rows]
+
+    async def resolve(self, o: Objection) -> bool:
+        result = await self.conn.execute(update(objections).where(objections.c.id == o.id,
+                                                                  objections.c.status == "open").values(
+            status=o.status, resolution=o.resolution, resolved_by=o.resolved_by, resolved_at=o.resolved_at))
+        return result.rowcount == 1
+
+
+class Deliberations:
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def add(self, row: dict) -> None:
+        await self.conn.execute(insert(deliberations), row)
+
+    async def of_case(self, case_id: str) -> list[dict]:
+        rows = await self.conn.execute(select(deliberations).where(deliberations.c.case_id == case_id)
+                                       .order_by(deliberations.c.recorded_at))
+        return [dict(r._mapping) for r in rows]
+
+
+class MeansResults:
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def remember(self, case_id: str, verification_id: str, complete: bool, finished_at) -> None:  # noqa: ANN001
+        await self.conn.execute(insert_if_absent(self.conn.dialect.name, means_results), dict(
+            case_id=case_id, verification_id=verification_id, complete=complete, finished_at=finished_at))
+
+    async def of_case(self, case_id: str) -> dict | None:
+        row = (await self.conn.execute(select(means_results).where(means_results.c.case_id == case_id))).first()
+        return dict(row._mapping) if row else None
+
+
 class UnitOfWork(db.UnitOfWork):
     approvals: Approvals
     deadlines: Deadlines
     escalations: Escalations
+    kin: KinRegister
+    objections: Objections
+    deliberations: Deliberations
+    means: MeansResults
     facts: Facts
     spot_checks: SpotChecks
 
@@ -227,6 +447,10 @@ class UnitOfWork(db.UnitOfWork):
         self.approvals = Approvals(conn)
         self.deadlines = Deadlines(conn, deadlines, on_change=lambda: self.signal_after_commit(SIGNAL))
         self.escalations = Escalations(conn)
+        self.kin = KinRegister(conn)
+        self.objections = Objections(conn)
+        self.deliberations = Deliberations(conn)
+        self.means = MeansResults(conn)
 
 
 def _task_row(task: Task, region: str) -> dict:
@@ -234,26 +458,48 @@ def _task_row(task: Task, region: str) -> dict:
             "org_unit": task.org_unit, "due": task.due, "opened_at": task.opened_at,
             "status": task.status,
             "actor_id": task.actor.id if task.actor else None, "actor_name": task.actor.name if task.actor else None,
-            "amount_fen": _fen(task.amount), "comment": task.comment, "decided_at": task.decided_at}
+            "amount_fen": _fen(task.amount), "comment": task.comment, "decided_at": task.decided_at,
+            "round": task.round, "superseded_by": task.superseded_by,
+            "report": json.dumps(task.report, ensure_ascii=False) if task.report is not None else None}
 
 
 def _task(row) -> Task:  # noqa: ANN001 - a row mapping
     actor = Person(row["actor_id"], row["actor_name"]) if row["actor_id"] else None
     return Task(id=row["id"], case_id=row["case_id"], step=row["step"], role=row["role"], org_unit=row["org_unit"],
                 due=row["due"], opened_at=row["opened_at"], status=row["status"], actor=actor,
-                amount=_money(row["amount_fen"]), comment=row["comment"], decided_at=row["decided_at"])
+                amount=_money(row["amount_fen"]), comment=row["comment"], decided_at=row["decided_at"],
+                round=row["round"], report=json.loads(row["report"]) if row["report"] else None,
+                superseded_by=row["superseded_by"])
 
 
 def _route_json(route: Route) -> dict:
+    """The route as the case keeps it: every step with all it needs, so a later pack changes nothing."""
     return {"rules": list(route.rules), "skipped": list(route.skipped), "sources": list(route.sources),
-            "pack_version": route.pack_version, "steps": [{"step": s.step, "role": s.role, "time_limits": list(s.time_limits),
-                       "only_above": str(s.only_above) if s.only_above else None} for s in route.steps]}
+            "pack_version": route.pack_version, "procedure": route.procedure, "deliberation": route.deliberation,
+            "steps": [_step_json(s) for s in route.steps]}
+
+
+def _step_json(s: StepPlan) -> dict:
+    raw = {"step": s.step, "role": s.role, "time_limits": list(s.time_limits),
+           "only_above": str(s.only_above) if s.only_above else None}
+    extra = {"after": list(s.after) if s.after is not None else None, "duty": s.duty or None, "rule": s.rule or None,
+             "within": list(s.within) if s.within else None, "skip_unless": s.skip_unless, "closes_on": s.closes_on,
+             "opens_on": s.opens_on, "period": list(s.period) if s.period else None,
+             "decides_amount": s.decides_amount or None}
+    raw.update({k: v for k, v in extra.items() if v is not None})
+    return raw
 
 
 def _route(raw: dict) -> Route:
     steps = tuple(StepPlan(s["step"], s["role"], tuple(s.get("time_limits", ())),
-                           Money.yuan(s["only_above"]) if s["only_above"] else None) for s in raw["steps"])
-    return Route(tuple(raw["rules"]), tuple(raw["skipped"]), tuple(raw["sources"]), steps, raw.get("pack_version", ""))
+                           Money.yuan(s["only_above"]) if s["only_above"] else None,
+                           after=tuple(s["after"]) if s.get("after") is not None else None, duty=s.get("duty") or "",
+                           rule=s.get("rule") or "", within=tuple(s["within"]) if s.get("within") else None,
+                           skip_unless=s.get("skip_unless"), closes_on=s.get("closes_on"), opens_on=s.get("opens_on"),
+                           period=tuple(s["period"]) if s.get("period") else None,
+                           decides_amount=bool(s.get("decides_amount"))) for s in raw["steps"])
+    return Route(tuple(raw["rules"]), tuple(raw["skipped"]), tuple(raw["sources"]), steps, raw.get("pack_version", ""),
+                 raw.get("procedure", ""), raw.get("deliberation"))
 
 
 def _fen(money: Money | None) -> int | None:

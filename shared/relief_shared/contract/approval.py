@@ -79,3 +79,58 @@ class CaseRejected(Payload):
     comment: str
     rules: list[str]
     by: Actor
+
+
+@event("approval.returned", 1, publisher="approval",
+       summary="A step sent the case back to an earlier step, which must redo its work (and every step after it); "
+               "the earlier decisions stay in the case's history.")
+class ApprovalReturned(Payload):
+    task_id: str = Field(description="the reopened step's new task")
+    step: str = Field(description="the step that must redo its work")
+    round: int = Field(ge=1, description="the how-many-th opening of that step")
+    reason: str
+    by: Actor
+
+
+class DeliberationVote(Payload):
+    in_favour: int = Field(ge=0)
+    against: int = Field(ge=0)
+    abstain: int = Field(0, ge=0)
+
+
+@event("approval.deliberated", 1, publisher="approval",
+       summary="A case-by-case deliberation (一事一议) was held and its minutes recorded: reported to the district "
+               "bureau as the basis of the approval (FX-CASE-MIN, DT-CASE). Names no participant.")
+class ApprovalDeliberated(Payload):
+    task_id: str
+    org_unit: str
+    held_on: LocalDate
+    participants: int = Field(ge=1, description="distinct appraisers")
+    participant_roles: dict[str, int] = Field(description="how many of each role")
+    observer_unit: str | None = Field(None, description="the discipline committee's observer's unit")
+    vote: DeliberationVote | None = None
+    decided_amount: Amount
+    amount_ceiling: Amount = Field(description="the formula's ceiling the decided amount replaces")
+    minutes_sha256: str = Field(description="digest of the minutes text and attached file, for the archive")
+    rules: list[str]
+    by: Actor
+
+
+@event("approval.paperwork_completed", 1, publisher="approval",
+       summary="The paperwork of advance assistance (subject, reason, amount, signatures, seal) was completed "
+               "and entered (FX-ADV, CQ-ADV: before the 25th of the approval month).")
+class PaperworkCompleted(Payload):
+    task_id: str
+    amount: Amount
+    signatures: int = Field(ge=0)
+    sealed: bool
+    rules: list[str]
+    by: Actor
+
+
+@event("approval.filed", 1, publisher="approval",
+       summary="The district bureau filed the advance assistance's paperwork (CQ-ADV: within 5 working days of entry).")
+class PaperworkFiled(Payload):
+    task_id: str
+    rules: list[str]
+    by: Actor

@@ -135,6 +135,24 @@ EXAMPLES: dict[tuple[str, int], Payload] = {
         run_id="6a2b3c40-0000-4000-8000-000000000005", month="2026-12", paid=1199, failed=1,
         total_paid=Money.yuan("623480.00"), by=system("disbursement")),
 }
+# the standard procedure (issue 13): returns, deliberation, advance paperwork
+EXAMPLES.update({
+    ("approval.returned", 1): approval.ApprovalReturned(
+        task_id="5b0c7a3e-0000-4000-8000-000000000007", step="investigation", round=2,
+        reason="the household's income from the spouse's shop was not visited", by=APPROVER),
+    ("approval.deliberated", 1): approval.ApprovalDeliberated(
+        task_id="5b0c7a3e-0000-4000-8000-000000000008", org_unit="wenzhou-dongtou/beiyan", held_on=date(2026, 10, 9),
+        participants=12, participant_roles={"street_staff": 3, "village_committee": 4, "resident_cadre": 1,
+                                            "residents_representative": 4},
+        observer_unit="区纪委派驻组", vote=approval.DeliberationVote(in_favour=11, against=1, abstain=0),
+        decided_amount=Money.yuan("8000.00"), amount_ceiling=Money.yuan("0.00"),
+        minutes_sha256="0" * 64, rules=["DT-CASE"], by=APPROVER),
+    ("approval.paperwork_completed", 1): approval.PaperworkCompleted(
+        task_id="5b0c7a3e-0000-4000-8000-000000000009", amount=FIVE_THOUSAND, signatures=3, sealed=True,
+        rules=["CQ-ADV"], by=APPROVER),
+    ("approval.filed", 1): approval.PaperworkFiled(task_id="5b0c7a3e-0000-4000-8000-00000000000a", rules=["CQ-ADV"],
+                                                   by=APPROVER),
+})
 
 
 def example(spec: EventSpec | tuple[str, int]) -> Payload:

@@ -19,8 +19,9 @@ APPROVER = staff_token("approver", sub="approver-1", name="王审批", org_unit=
 CLERK = staff_token("clerk", "approver", sub="clerk-1", name="李经办", org_unit=TOWN)
 
 
-def calculated(case_id: str, *, type_: str = "emergency", ceiling: str = "3000.00", **overrides) -> Envelope:
-    return make_event("benefit.calculated", case_id, org_unit=TOWN, type=type_, as_of="2026-09-30", ceiling=ceiling,
+def calculated(case_id: str, *, type_: str = "emergency", ceiling: str = "3000.00", org_unit: str = TOWN,
+               **overrides) -> Envelope:
+    return make_event("benefit.calculated", case_id, org_unit=org_unit, type=type_, as_of="2026-09-30", ceiling=ceiling,
                       recommended=ceiling, rules=["FX-EMG-TIER"], trace=[], caps=[], needs_deliberation=False,
                       applicant={"id_number": "210902199001011234", "name": "张三"},
                       accepted_by={"id": "clerk-1", "name": "李经办"}, **overrides)
@@ -74,7 +75,8 @@ async def test_an_emergency_case_becomes_a_task_for_its_town_and_is_approved(dat
         assert requested.causation_id == event.id and requested.data.task_id == task["id"]
         assert requested.data.route.model_dump() == {"rules": ["FX-ADV", "ADV-SKIP"],
                                                      "skipped": ["means_check", "democratic_appraisal", "public_notice"],
-                                                     "sources": ["seed 000 四"], "pack_version": "2026.11.2"}
+                                                     "sources": ["seed 000 四", "seed 000 四 (先行救助…事后补齐审核审批手续)"],
+                                                     "pack_version": "2026.11.2"}
         assert requested.data.by.model_dump() == {"id": "system:approval", "name": "approval"}
 
         body = {"step": "approve", "decision": "approve", "amount": "2800.00", "comment": "先行救助"}
@@ -170,13 +172,16 @@ async def test_duplicates_give_one_task_and_poison_is_parked(database_url, nats_
 
 
 async def test_above_the_town_limit_the_district_consents_before_the_case_is_approved(database_url, nats_server) -> None:  # noqa: ANN001
+    """A region without an expenditure procedure in its pack keeps FX-ROUTE's plain route."""
+    cq, town = "chongqing-yubei", "chongqing-yubei/longxi"
+    approver = staff_token("approver", sub="approver-1", name="王审批", region=cq, org_unit=town)
     async with running(database_url, nats_server.url) as (client, runtime, js):
-        await publish(js, calculated("case-exp", type_="expenditure", ceiling="4560.00"))
-        await task_of(client, "case-exp")
+        await publish(js, calculated("case-exp", type_="expenditure", ceiling="4560.00", region=cq, org_unit=town))
+        await task_of(client, "case-exp", headers=approver)
         body = {"step": "approve", "decision": "approve", "amount": "4000.00", "comment": "集体讨论"}
-        assert (await client.post("/v1/cases/case-exp/decisions", json=body, headers=APPROVER)).status_code == 201
+        assert (await client.post("/v1/cases/case-exp/decisions", json=body, headers=approver)).status_code == 201
 
-        district = staff_token("district", sub="district-1", name="区民政局", org_unit=None)
+        district = staff_token("district", sub="district-1", name="区民政局", region=cq, org_unit=None)
         task = await task_of(client, "case-exp", headers=district)
         assert task["step"] == "district_consent" and task["role"] == "district"
         consent = {"step": "district_consent", "decision": "approve", "comment": "同意"}

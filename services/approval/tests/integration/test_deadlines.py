@@ -170,14 +170,18 @@ async def test_chongqing_advance_aid_warns_breaches_escalates_and_records_how_la
         paid = make_event("payment.paid", case_id, region=REGION)
         await s.publish(paid)
         await eventually(lambda: _limit(s, case_id, "CQ-EMG-3WD", "closed_at"), message="paid closes CQ-EMG-3WD")
-        on_case = await eventually(lambda: _case_state(s, case_id, {"CQ-ADV": "breached", "CQ-EMG-3WD": "breached"},
-                                                       closed=True), message="case view")
-        assert all(d["late_by"] and d["met"] is False for d in on_case)
+        # the payment opens the advance's paperwork, due before the 25th of the approval month (CQ-ADV-ENTRY)
+        on_case = await eventually(lambda: _case_state(s, case_id, {"CQ-ADV": "breached", "CQ-EMG-3WD": "breached",
+                                                                    "CQ-ADV-ENTRY": "open"}), message="case view")
+        assert all(d["late_by"] and d["met"] is False for d in on_case if d["limit"] != "CQ-ADV-ENTRY")
+        entry = next(d for d in on_case if d["limit"] == "CQ-ADV-ENTRY")
+        assert entry["due"] == "2026-03-24T23:59:59+08:00"  # approved on 2026-02-25, on or after the 25th: next month
         await s.set_clock(advance_seconds=30 * 86400)
         counts = per_deadline(await deadline_events(s.js, case_id))
         assert {k: v for k, v in counts.items() if k[0] in ("deadline.due_soon", "deadline.breached")} == {
             ("deadline.due_soon", "CQ-ADV"): 1, ("deadline.due_soon", "CQ-EMG-3WD"): 1,
-            ("deadline.breached", "CQ-ADV"): 1, ("deadline.breached", "CQ-EMG-3WD"): 1}
+            ("deadline.breached", "CQ-ADV"): 1, ("deadline.breached", "CQ-EMG-3WD"): 1,
+            ("deadline.due_soon", "CQ-ADV-ENTRY"): 1, ("deadline.breached", "CQ-ADV-ENTRY"): 1}
 
 
 async def test_dongtou_counts_24_clock_hours_across_a_weekend(database_url, nats_server, tmp_path) -> None:  # noqa: ANN001

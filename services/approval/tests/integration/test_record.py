@@ -9,6 +9,15 @@ from relief_shared.testing import eventually, make_event, staff_token
 from .test_approval import APPROVER, TOWN, calculated, publish, running, task_of
 
 DISTRICT = staff_token("district", sub="district-1", name="赵区局", org_unit=None)
+HANDLER = staff_token("clerk", sub="clerk-1", name="李经办", org_unit=TOWN)
+REVIEWER = staff_token("reviewer", sub="reviewer-1", name="钱审核", org_unit=TOWN)
+
+
+async def decide(client, who: dict, step: str, **body) -> dict:  # noqa: ANN001
+    r = await client.post("/v1/cases/case-rec/decisions", json={"step": step, "decision": "approve", **body},
+                          headers=who)
+    assert r.status_code == 201, r.text
+    return r.json()
 
 
 def classified(case_id: str):  # noqa: ANN201 - an envelope
@@ -20,17 +29,27 @@ def classified(case_id: str):  # noqa: ANN201 - an envelope
 async def test_the_printable_record_of_a_finished_case_names_subject_reason_amount_actors_and_unit(
         database_url, nats_server) -> None:  # noqa: ANN001
     async with running(database_url, nats_server.url) as (client, runtime, js):
+        ops = staff_token("ops", sub="ops-1", org_unit=None)
+        assert (await client.put("/v1/ops/clock", json={"now": "2026-10-08T09:00:00+08:00"}, headers=ops)).status_code == 200
         await publish(js, classified("case-rec"))
         await publish(js, calculated("case-rec", type_="expenditure", ceiling="5000.00",
                                      decision="FX-EMG-TIER: ceiling for a severe emergency <b>"))
-        await task_of(client, "case-rec")
-        r = await client.post("/v1/cases/case-rec/decisions", headers=APPROVER,
-                              json={"step": "approve", "decision": "approve", "amount": "4500.00", "comment": "同意"})
-        assert r.status_code == 201, r.text
-        task = await task_of(client, "case-rec", headers=DISTRICT)  # 4,500 > 2,000: the district consents
-        r = await client.post("/v1/cases/case-rec/decisions", headers=DISTRICT,
-                              json={"step": task["step"], "decision": "approve", "comment": "同意发放"})
-        assert r.status_code == 201 and r.json()["status"] == "approved", r.text
+        await task_of(client, "case-rec", headers=HANDLER)  # FX-EXP-PROC: verification and investigation
+        await publish(js, make_event("means.verified", "case-rec"))
+
+        async def verified() -> bool:
+            view = (await client.get("/v1/approvals/case-rec", headers=DISTRICT)).json()
+            return "verification" not in view["open_steps"]
+
+        await eventually(verified)
+        await decide(client, HANDLER, "investigation", findings={"summary": "入户调查属实", "visited_on": "2026-10-08"})
+        await decide(client, HANDLER, "appraisal", comment="民主评议通过")
+        await decide(client, HANDLER, "public_notice", notice={"where": "村务公开栏"})
+        await client.put("/v1/ops/clock", json={"now": "2026-10-20T09:00:00+08:00"}, headers=ops)
+        await decide(client, REVIEWER, "review", comment="审核同意")
+        await decide(client, APPROVER, "approve", amount="4500.00", comment="同意")
+        done = await decide(client, DISTRICT, "district_consent", comment="同意发放")  # 4,500 > 2,000
+        assert done["status"] == "approved", done
 
         async def with_subject() -> dict | None:
             view = (await client.get("/v1/approvals/case-rec", headers=staff_token("auditor"))).json()
@@ -42,10 +61,14 @@ async def test_the_printable_record_of_a_finished_case_names_subject_reason_amou
         assert rec["unit"] == {"code": TOWN, "name": "韩家店镇"} or rec["unit"]["code"] == TOWN
         assert rec["subject"]["name"] == "张三" and rec["subject"]["household"]["size"] == 1
         assert rec["reason"]["rules"] == ["FX-EMG-TIER"] and rec["amount"] == "4500.00"
-        assert [(a["duty"], a["id"]) for a in rec["actors"]] == [
-            ("handler", "clerk-1"), ("approver", "approver-1"), ("district", "district-1")]
-        assert [(d["step"], d["status"]) for d in rec["decisions"]] == [("approve", "approved"),
-                                                                        ("district_consent", "approved")]
+        assert [(a["duty"], a["step"], a["id"]) for a in rec["actors"]] == [
+            ("handler", "intake", "clerk-1"), ("system", "verification", "system:means-check"),
+            ("handler", "investigation", "clerk-1"),
+            ("handler", "appraisal", "clerk-1"), ("handler", "public_notice", "clerk-1"),
+            ("reviewer", "review", "reviewer-1"), ("approver", "approve", "approver-1"),
+            ("district", "district_consent", "district-1")]
+        assert [d["step"] for d in rec["decisions"] if d["actor"]] == [
+            "verification", "investigation", "appraisal", "public_notice", "review", "approve", "district_consent"]
 
         r = await client.get("/v1/approvals/case-rec?format=html", headers=staff_token("auditor"))
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), r.text
@@ -53,7 +76,7 @@ async def test_the_printable_record_of_a_finished_case_names_subject_reason_amou
         assert "@page { size: A4" in page
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
         for expected in ("社会救助审批记录", "张三", "210902199001011234", "4500.00", "5000.00", "FX-EMG-TIER",
-                         "李经办", "王审批", "赵区局", "审批人 approver", "区民政局同意 district consent", "同意发放",
+                         "李经办", "钱审核", "王审批", "赵区局", "入户调查 investigation", "审核人 reviewer", "审批人 approver", "区民政局同意 district consent", "同意发放",
                          rec["unit"]["name"], "盖章 seal", "FX-RECORD", "fire (2026-11-20)"):
             assert expected in text, expected
         assert "<b>\n" not in page and "&lt;b&gt;" in page  # the calculation's text is escaped, not markup

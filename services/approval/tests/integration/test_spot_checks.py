@@ -20,7 +20,7 @@ def approver(unit: str) -> dict:
 
 
 async def approved_case(client, js, case_id: str, unit: str) -> None:  # noqa: ANN001
-    await publish(js, make_event("benefit.calculated", case_id, region=REGION, org_unit=unit, type="expenditure",
+    await publish(js, make_event("benefit.calculated", case_id, region=REGION, org_unit=unit, type="emergency",
                                  as_of="2026-10-12", ceiling="3000.00", recommended="3000.00", needs_deliberation=False,
                                  accepted_by={"id": "clerk-dt", "name": "林经办"}))
 

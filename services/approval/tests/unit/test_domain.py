@@ -4,7 +4,7 @@ import pytest
 
 from approval import policy
 from approval.domain import (Actor, AmountRefused, Approval, CaseApproved, CaseRejected, DutyConflict, NoOpenTask,
-                             NoSuchStep, NotAllowed, Payee, Person, TaskOpened, UnsupportedDecision)
+                             NoSuchStep, NotAllowed, Payee, Person, Refused, TaskOpened, UnsupportedDecision)
 from relief_shared.calendar import SHANGHAI
 from relief_shared.money import Money
 
@@ -71,8 +71,11 @@ def test_amount_rules() -> None:
 
 def test_reject_and_return() -> None:
     approval = an_approval()
-    with pytest.raises(UnsupportedDecision):
+    with pytest.raises(Refused):  # a return names the step to go back to
         decide(approval, staff("ann", "approver"), decision="return")
+    with pytest.raises(UnsupportedDecision):  # and only an earlier one
+        approval.decide(staff("ann", "approver"), "approve", "return", None, "again", now=RECEIVED,
+                        return_to="approve")
     decide(approval, staff("ann", "approver"), None, decision="reject")
     assert approval.status == "rejected" and isinstance(approval.events[-1], CaseRejected)
     with pytest.raises(NoOpenTask):
@@ -96,7 +99,8 @@ def test_within_the_town_limit_the_district_step_is_not_needed() -> None:
     route = policy.town_route(ceiling=Money.yuan("3000.00"), town_limit=Money.yuan("2000.00"), source="s")
     approval = an_approval(route)
     decide(approval, staff("ann", "approver"), "2000.00")
-    assert approval.status == "approved" and len(approval.tasks) == 1
+    assert approval.status == "approved" and [(t.step, t.status) for t in approval.tasks] == [
+        ("approve", "approved"), ("district_consent", "skipped")]
 
 
 def test_unknown_step() -> None:

@@ -87,11 +87,12 @@ def route_of(region: str, case_type: str, ceiling: str) -> policy.Route:
                                                 ("emergency", "5000.00")])
 def test_dongtou_street_approves_every_amount(case_type: str, ceiling: str) -> None:
     route = route_of("wenzhou-dongtou", case_type, ceiling)
-    assert [(s.step, s.role) for s in route.steps] == [("approve", "approver")]
+    deciding = [(s.step, s.role) for s in route.steps if not route.post_approval(s.step)]
+    assert ("approve", "approver") in deciding and "district" not in {role for _, role in deciding}
     assert "DT-15D" in route.steps[0].time_limits
 
 
-@pytest.mark.parametrize("region, limit", [("linfen", "1000.00"), ("anyang", "2000.00"), ("chongqing-yubei", "2000.00")])
+@pytest.mark.parametrize("region, limit", [("linfen", "1000.00"), ("chongqing-yubei", "2000.00")])
 def test_delegated_limit_at_the_town_above_it_the_district(region: str, limit: str) -> None:
     at = route_of(region, "expenditure", limit)
     above = route_of(region, "expenditure", str(Money.yuan(limit) + Money.yuan("0.01")))
