@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from approval import archive, domain, service
+from approval import archive, domain, rechecks, service
 from approval.record import render_html
 from relief_shared.auth import STAFF_ROLES, Principal, require
 from relief_shared.idempotency import IdempotentRequest
@@ -46,6 +46,12 @@ class Findings(BaseModel):
     visited_on: date | None = None
     contested: bool = Field(False, description="the facts are disputed: the democratic appraisal cannot be skipped "
                                                "(ANY-NO-APPRAISAL)")
+    self_care: Literal["full_loss", "moderate", "mild", "self_caring"] | None = Field(
+        None, description="tekun: the applicant's self-care ability, assessed at the home visit (DT-CARE, Dongtou 二)")
+    dispersed: bool | None = Field(None, description="tekun: cared for at home (分散供养), not in an institution")
+    income_unstable: bool | None = Field(
+        None, description="dibao: income not steady and members able to work: re-checked every six months "
+                          "(ANY-RECHECK), otherwise yearly")
 
 
 class Notice(BaseModel):
@@ -276,8 +282,11 @@ class ApprovalOut(BaseModel):
 @router.get("/tasks", response_model=list[TaskOut])
 async def list_tasks(runtime: RuntimeDep, principal: Staff) -> list[dict[str, Any]]:
     """The caller's inbox: open tasks for their roles, in their org unit (the district: its region,
-    and a task `escalation` for every breached deadline of the region's cases)."""
-    return await service.inbox(principal, runtime.db.reading())
+    and a task `escalation` for every breached deadline of the region's cases), the district's
+    `spot_check` reviews (DT-SPOT) and the re-checks that have come up (`recheck`: ANY-RECHECK,
+    DT-CASE-RECHECK)."""
+    return await service.inbox(principal, runtime.db.reading()) + \
+        await rechecks.inbox(principal, runtime.db.reading(), now=runtime.clock.now())
 
 
 @router.post("/cases/{case_id}/decisions", status_code=201, response_model=DecisionOut)

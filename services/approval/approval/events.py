@@ -16,4 +16,5 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             Subscription(APPROVAL_ESCALATIONS, service.on_deadline),
             Subscription(APPROVAL_MEANS_VERIFIED, partial(service.on_means_verified, packs=runtime.packs,
                                                           calendar=runtime.calendar)),
-            Subscription(APPROVAL_CLASSIFIED, applications.on_case_classified)]
+            Subscription(APPROVAL_CLASSIFIED, partial(applications.on_case_classified, packs=runtime.packs,
+                                                         calendar=runtime.calendar))]

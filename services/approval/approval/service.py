@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from approval import facts, payloads, policy, spot_check_service, store
+from approval import (application_payloads, application_policy, facts, payloads, policy, rechecks,
+                      spot_check_service, store)
 from approval.domain import (Actor, AdvanceRevoked, Approval, CaseApproved, CaseRejected, Deliberated, DutyConflict,
                              Event, Instalment, NoOpenTask, NoSuchCase, NotAllowed, PaperworkCompleted,
                              PaperworkFiled, Payee, Person, Refused, StepReturned, TaskOpened)
@@ -416,6 +417,7 @@ async def _commit_change(approval: Approval, uow: UnitOfWork, packs: RegionPacks
         stop = STOPPING.get(type(event))
         if stop and pack.stops_a_limit(SOURCE, stop):
             closed += await uow.deadlines.close(approval.case_id, stopped_by=stop, at=now)
+    opened += await rechecks.schedule(approval, uow, packs, calendar, now=now)  # ANY-RECHECK, DT-CASE-RECHECK
     uow.record(*_envelopes(approval, approval.events, by=by, minutes=minutes))
     uow.record(*(deadlines.envelope("closed", d, service=SOURCE) for d in closed))
     uow.record(*(deadlines.envelope("opened", d, service=SOURCE) for d in opened))
@@ -478,6 +480,8 @@ def _envelopes(approval: Approval, events: list[Event], *, cause: Envelope[Any] 
     for event in events:
         if isinstance(event, TaskOpened):
             payload: Any = payloads.requested(approval, event.task, SYSTEM)
+        elif isinstance(event, CaseApproved) and approval.type in application_policy.STATUS_PROGRAMMES:
+            payload = application_payloads.approved(approval, event, by or SYSTEM)  # the status, not a payment
         elif isinstance(event, CaseApproved):
             payload = payloads.approved(approval, event, by or SYSTEM)
         elif isinstance(event, CaseRejected):
