@@ -29,7 +29,7 @@ PROBLEMS: DomainProblems = {
     service.ReviewClosed: Conflict,
     RuleNotDeclared: Unprocessable,
     MissingParameter: Unprocessable,
-    UnknownRegion: NotFound,
+    UnknownRegion: Unprocessable,  # the body's region: a bad field, not a missing resource
 }
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from approval import spot_check, store
-from approval.domain import DomainError, NoSuchCase, NotAllowed
+from approval.domain import DomainError, NotAllowed
 from approval.payloads import local
 from approval.spot_check_store import Review, SpotCheck
 from approval.store import UnitOfWork
@@ -63,7 +63,7 @@ async def run(cmd: RunSpotChecks, uow: UnitOfWork, *, packs: RegionPacks, now: d
         raise SpotCheckRefused(f"region {cmd.region}: {exc}") from exc
     units = [cmd.org_unit] if cmd.org_unit else sorted(pack.org_units)
     if cmd.org_unit and not pack.has_org_unit(cmd.org_unit):
-        raise NoSuchCase(f"region {cmd.region} has no org unit {cmd.org_unit}")
+        raise SpotCheckRefused(f"region {cmd.region} has no org unit {cmd.org_unit}")
     seed = cmd.seed or spot_check.new_seed()
     created = 0
     async with uow:

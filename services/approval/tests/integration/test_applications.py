@@ -47,10 +47,11 @@ async def decide(client, case_id: str, who: dict, step: str, expect: int = 201, 
     return r.json()
 
 
-async def verified_and_visited(client, js, case_id: str, p: dict, region: str = DT, **findings) -> None:  # noqa: ANN001
+async def verified_and_visited(client, js, case_id: str, p: dict, region: str = DT, means: dict | None = None,  # noqa: ANN001
+                               **findings) -> None:
     v = await eventually(lambda: view(client, case_id, p["district"]), message=f"{case_id} routed")
     assert sorted(v["open_steps"]) == ["investigation", "verification"], v
-    await publish(js, make_event("means.verified", case_id, region=region))
+    await publish(js, make_event("means.verified", case_id, region=region, **(means or {})))
 
     async def done() -> bool:
         return "verification" not in (await view(client, case_id, p["district"]))["open_steps"]
@@ -128,7 +129,12 @@ async def test_tekun_needs_the_self_care_assessment_and_marginal_is_a_status_wit
         assert changed.data.household_size == 1
 
         await publish(js, application("dt-marginal", "marginal", income="1500.00"))
-        await verified_and_visited(client, js, "dt-marginal", P)
+        slow = {"started_at": "2026-03-02T02:00:00Z", "finished_at": "2026-03-19T02:00:00Z", "took_days": 17,
+                "decision_periods": [{"limit": "DT-20D", "rule": "DT-MEANS-15D", "days": 30, "extended": True}]}
+        await verified_and_visited(client, js, "dt-marginal", P, means=slow)
+        v = await view(client, "dt-marginal", P["district"])
+        [limit] = [d for d in v["deadlines"] if d["rule"] == "DT-20D"]
+        assert limit["due"].startswith("2026-04-01"), limit  # DT-MEANS-15D: over 15 days, at most 30
         await decide(client, "dt-marginal", P["reviewer"], "review")
         await decide(client, "dt-marginal", P["approver"], "approve")  # nothing to price
         [changed] = await eventually(lambda: published(js, "relief.status.changed", "dt-marginal"))
