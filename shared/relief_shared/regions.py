@@ -151,6 +151,10 @@ class RegionPack:
             if not unit.startswith(f"{code}/"):
                 problems.append(f"org unit {unit!r} is not `{code}/<pinyin>`")
         params = {name: _values(name, spec, problems) for name, spec in raw.get("parameters", {}).items()}
+        for name, values in params.items():
+            if name.startswith("procedure_"):
+                for v in values:
+                    _check_procedure(name, v.value, problems)
         limits = {}
         for key, spec in raw.get("time_limits", {}).items():
             try:
@@ -200,6 +204,25 @@ def _values(name: str, spec: dict[str, Any], problems: list[str]) -> list[Parame
                                                       and earlier.valid_to >= later.valid_from):
             problems.append(f"{where}: the values from {earlier.valid_from} and from {later.valid_from} overlap")
     return ordered[::-1]
+
+
+def _check_procedure(name: str, value: Any, problems: list[str]) -> None:
+    """A procedure (approval's `procedures.toml`): a version and steps, each naming its step and
+    role and waiting only for earlier steps; approval reads the rest of each step."""
+    where = f"parameter {name}"
+    if not isinstance(value, dict) or not value.get("version") or not isinstance(value.get("steps"), list) \
+            or not value["steps"]:
+        problems.append(f"{where}: a procedure needs `version` and a non-empty `steps` list")
+        return
+    seen: list[str] = []
+    for step in value["steps"]:
+        if not isinstance(step, dict) or not step.get("step") or not step.get("role"):
+            problems.append(f"{where}: every step names its `step` and `role`: {step!r}")
+            return
+        for before in step.get("after", seen[-1:]):
+            if before not in seen:
+                problems.append(f"{where}: step {step['step']!r} waits for {before!r}, which is not an earlier step")
+        seen.append(step["step"])
 
 
 def merged_toml(folder: Any) -> dict[str, Any]:

@@ -391,7 +391,7 @@ async def get_approval(case_id: CaseId, runtime: RuntimeDep, principal: Staff,
     now = runtime.clock.now()
     if format == "html" or (format is None and _prefers_html(accept)):
         doc = await archive.record_of(case_id, principal, runtime.db.reading(), packs=runtime.packs, now=now)
-        return HTMLResponse(render_html(doc))
+        return HTMLResponse(render_html(doc, generated_at=now))
     return await archive.approval_with_record(case_id, principal, runtime.db.reading(), packs=runtime.packs, now=now)
 
 

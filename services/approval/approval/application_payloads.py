@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from approval.domain import Approval, CaseApproved
+from approval.domain import Approval, CaseApproved, ProcedureCompleted
 from relief_shared import contract
 from relief_shared.calendar import SHANGHAI
 from relief_shared.contract.status import StatusChanged
 from relief_shared.money import Money
 
 
-def approved(approval: Approval, event: CaseApproved, by: contract.Actor) -> StatusChanged:
+def approved(approval: Approval, event: CaseApproved | ProcedureCompleted, by: contract.Actor) -> StatusChanged:
+    """The status from the day of the decision (a procedure without an amount: a status only)."""
     app = approval.details.get("application", {})
     findings = approval.details.get("findings") or {}
     task = event.task
-    amount = event.amount if event.amount.fen > 0 else None
+    decided = getattr(event, "amount", None)
+    amount = decided if decided is not None and decided.fen > 0 else None
     since = (task.decided_at or approval.received_at).astimezone(SHANGHAI).date()
     actor = task.actor
     reason = (f"{approval.type} application approved at step {task.step!r} by {actor.name if actor else 'the approver'}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from approval import application_payloads, application_policy, facts, payloads, procedures, rechecks, service
+from approval import application_payloads, application_policy, facts, payloads, policy, rechecks, service
 from approval.domain import Approval, DomainError, NoSuchCase, NotAllowed, Payee, Person
 from approval.store import UnitOfWork
 from relief_shared import contract, deadlines
@@ -23,6 +23,7 @@ from relief_shared.contract import Envelope
 from relief_shared.contract.case import CaseClassified
 from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.inbox import Poison
+from relief_shared.kin import member_key
 from relief_shared.regions import MissingParameter, RegionPacks, UnknownRegion
 
 SOURCE = "approval"
@@ -54,7 +55,7 @@ async def _start_application(event: Envelope[CaseClassified], uow: UnitOfWork, *
         kind = application_policy.procedure_kind(pack, data.applies_for, data.accepted_on)
         ceiling = application_policy.monthly_ceiling(pack, data.applies_for, data.household.size,
                                                      data.household.monthly_income_per_capita, data.accepted_on)
-        route = procedures.build(pack, kind, data.accepted_on)
+        route = policy.application_route(pack, kind, data.accepted_on)
     except (UnknownRegion, MissingParameter, application_policy.NoApplicationProcedure, ValueError) as exc:
         raise Poison(f"the {data.applies_for} application {event.case_id} cannot be routed: {exc}") from exc
     approval = Approval(
@@ -67,7 +68,8 @@ async def _start_application(event: Envelope[CaseClassified], uow: UnitOfWork, *
                                  "previous": application_policy.previous_status(data.household.status),
                                  "household_size": data.household.size, "ceiling_rule": ceiling.rule,
                                  "ceiling_note": ceiling.note}})
-    kin = await uow.kin.staff_related_to(approval.region, [approval.payee.id_number])
+    household = {member_key(approval.payee.id_number), *data.household.member_keys}  # LF-KIN: every member
+    kin = await uow.kin.staff_related_to(approval.region, sorted(household))
     if kin:
         approval.flags.append(service._kin_flag(kin))
     limits = service._limits(pack, approval.route.steps[0].time_limits, approval.type, data.accepted_on)
@@ -88,6 +90,7 @@ async def _start_application(event: Envelope[CaseClassified], uow: UnitOfWork, *
     opened += await service._step_clocks(approval, uow, calendar, packs, now=event.occurred_at, skip=first)
     if not await uow.approvals.add_unless_routed(approval):
         return  # a redelivered classification: the application is routed already
+    await uow.kin.remember_household(approval.case_id, household)
     await uow.facts.put(case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit,
                         at=event.occurred_at, reason={"type": approval.type, "as_of": data.accepted_on.isoformat(),
                                                       "ceiling": str(ceiling.amount), "rules": [ceiling.rule],

@@ -35,5 +35,4 @@ async def _record(case_id: str, principal: Principal, uow: UnitOfWork, *, packs:
     if approval is None:
         raise NoSuchCase(f"no approval for case {case_id} in region {principal.region}")
     units = packs.get(approval.region).org_units if approval.region in packs else {}
-    return record.build(approval, facts, unit_name=units.get(approval.org_unit, approval.org_unit), view=view,
-                        generated_at=now)
+    return record.build(approval, facts, unit_name=units.get(approval.org_unit, approval.org_unit), view=view)

@@ -179,13 +179,21 @@ class PaperworkFiled:
 
 
 @dataclass(frozen=True)
+class ProcedureCompleted:
+    """Every step of a procedure that decides no amount is done (the hook for status decisions,
+    DT-20D): the service that owns such procedures turns it into its own event."""
+
+    task: Task
+
+
+@dataclass(frozen=True)
 class AdvanceRevoked:
     task: Task
     approved_task_id: str | None
 
 
 Event = (TaskOpened | CaseApproved | CaseRejected | StepReturned | Deliberated | PaperworkCompleted
-         | PaperworkFiled | AdvanceRevoked)
+         | PaperworkFiled | AdvanceRevoked | ProcedureCompleted)
 
 
 @dataclass(frozen=True)
@@ -264,11 +272,12 @@ class Approval:
 
     # ---- deciding
 
-    def check_actor(self, actor: Actor, kin: set[str] | frozenset[str] = frozenset()) -> None:
-        """Region first, then LF-KIN: a registered relative in the household bars the staff member."""
+    def check_actor(self, actor: Actor, kin_in_household: set[str] | frozenset[str] = frozenset()) -> None:
+        """Region first, then LF-KIN: a registered relative in the household (`kin_in_household`:
+        the member keys of the actor's relatives found in it) bars the staff member."""
         if actor.region != self.region:
             raise NotAllowed(f"{actor.id} works for region {actor.region}, not {self.region}")
-        if self.payee.id_number in kin:
+        if kin_in_household:
             raise KinConflict(f"the household of case {self.case_id} holds a registered close relative of {actor.id}; "
                               "they may not act on it (LF-KIN)")
 
@@ -547,6 +556,11 @@ class Approval:
             if self.amount is not None and deciding:
                 self.status = "approved"
                 self.events.append(CaseApproved(max(deciding, key=lambda t: t.decided_at or now), self.amount))
+            elif self.route.procedure and not any(s.decides_amount for s in self.route.steps):
+                done = [t for t in self.tasks if t.current and t.status == APPROVED]
+                if done:
+                    self.status = "approved"
+                    self.events.append(ProcedureCompleted(max(done, key=lambda t: t.decided_at or now)))
         return opened
 
     def _any_current(self, step: str) -> bool:

@@ -136,6 +136,19 @@ def route_for(pack: RegionPack, case_type: str, ceiling: Money, as_of: date, *,
     return Route(route.rules, route.skipped, route.sources, route.steps, pack.pack_version, route.procedure)
 
 
+def application_route(pack: RegionPack, applies_for: str, as_of: date) -> Route:
+    """The hook for the dibao, tekun and marginal decisions (DT-20D): the region pack's
+    `procedure_<applies_for>` (procedures.toml), built like every other procedure; a region
+    without one gets MissingParameter, never another region's procedure. Its first step's
+    `time_limits` (e.g. DT-20D) run from acceptance; a procedure without an amount-deciding step
+    completes with `domain.ProcedureCompleted` instead of `case.approved`."""
+    from approval import procedures
+
+    if applies_for not in ("dibao", "tekun", "marginal"):
+        raise ValueError(f"no application procedure for {applies_for!r}")
+    return procedures.build(pack, applies_for, as_of)
+
+
 def ordinary_route(pack: RegionPack, ceiling: Money, as_of: date) -> Route:
     """FX-ROUTE in the region's own terms: Dongtou's street decides every amount within its time
     limits (`street_decides_all`, DT-15D); elsewhere the town/street up to the delegated limit and

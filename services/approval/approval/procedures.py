@@ -118,7 +118,7 @@ def _check_graph(steps: tuple[policy.StepPlan, ...], kind: str) -> None:
                 raise ProcedureInvalid(f"procedure {kind!r}: step {s.step!r} waits for {before!r}, "
                                        "which is not an earlier step")
         seen.add(s.step)
-    if not any(s.decides_amount for s in steps) and kind != "advance_paperwork":
+    if not any(s.decides_amount for s in steps) and kind in ("expenditure", "case_by_case"):
         raise ProcedureInvalid(f"procedure {kind!r} has no step that decides the amount")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from approval import application_policy
 from approval.application_policy import Recheck
-from approval.domain import Approval, CaseApproved, DomainError, NoSuchCase, NotAllowed
+from approval.domain import Approval, CaseApproved, DomainError, NoSuchCase, NotAllowed, ProcedureCompleted
 from approval.payloads import local
 from approval.recheck_store import RecheckRow
 from approval.store import UnitOfWork
@@ -35,7 +35,7 @@ class RecheckClosed(DomainError):
 async def schedule(approval: Approval, uow: UnitOfWork, packs: RegionPacks, calendar: WorkingCalendar | None, *,
                    now: datetime) -> list[Deadline]:
     """The re-checks the approval just given starts (none for a case that did not get approved now)."""
-    if not any(isinstance(e, CaseApproved) for e in approval.events):
+    if not any(isinstance(e, (CaseApproved, ProcedureCompleted)) for e in approval.events):
         return []
     pack = packs.get(approval.region)
     plan = application_policy.rechecks_after_approval(

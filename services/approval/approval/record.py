@@ -35,8 +35,7 @@ STATUS_LABELS = {"approved": "同意 approved", "rejected": "不同意 rejected"
                  "not_required": "无需 not required", "skipped": "跳过 skipped"}
 
 
-def build(approval: Approval, facts: CaseFacts | None, *, unit_name: str, view: dict[str, Any],
-          generated_at: datetime) -> dict[str, Any]:
+def build(approval: Approval, facts: CaseFacts | None, *, unit_name: str, view: dict[str, Any]) -> dict[str, Any]:
     """The record of one case as it stands: the subject, the reason, the amount, every actor and
     every decision in the order taken (returned rounds too), the unit, and from the approval view
     (`view`) the case's deadlines, objections, deliberations and returns."""
@@ -74,7 +73,6 @@ def build(approval: Approval, facts: CaseFacts | None, *, unit_name: str, view: 
         "deadlines": [{k: d.get(k) for k in ("name", "rule", "clause", "due", "state", "met", "late_by")}
                       for d in view.get("deadlines", [])],
         "seal": f"{unit_name}（盖章 seal）",
-        "generated_at": _local(generated_at),
     }
 
 
@@ -84,8 +82,8 @@ def _duty(approval: Approval, step: str, role: str) -> str:
     return name or DUTIES.get(step, role)
 
 
-def render_html(record: dict[str, Any]) -> str:
-    """One A4 page (or more, for a long history) for the paper archive."""
+def render_html(record: dict[str, Any], *, generated_at: datetime) -> str:
+    """One A4 page (or more, for a long history) for the paper archive, stamped with when it was printed."""
     s = record.get("subject") or {}
     hh = s.get("household") or {}
     situation = s.get("situation") or {}
@@ -151,7 +149,7 @@ def render_html(record: dict[str, Any]) -> str:
               [[_label(DUTY_LABELS, duty), name, "", at or ""] for duty, name, at in signatures]),
         f'<div class="seal">{_e(record["seal"])}</div>',
         f'<p class="foot">依据 rules: {_e(", ".join(record["rules"] + record["route"]["rules"]))} · '
-        f'政策包 pack {_e(record["route"]["pack_version"])} · 生成 generated {_e(record["generated_at"])}</p>',
+        f'政策包 pack {_e(record["route"]["pack_version"])} · 生成 generated {_e(_local(generated_at))}</p>',
         "</body></html>",
     ]
     return "\n".join(parts)

@@ -14,7 +14,8 @@ from approval import (application_payloads, application_policy, facts, payloads,
                       spot_check_service, store)
 from approval.domain import (Actor, AdvanceRevoked, Approval, CaseApproved, CaseRejected, Deliberated, DutyConflict,
                              Event, Instalment, NoOpenTask, NoSuchCase, NotAllowed, PaperworkCompleted,
-                             PaperworkFiled, Payee, Person, Refused, StepReturned, TaskOpened)
+                             PaperworkFiled, Payee, Person, ProcedureCompleted, Refused, StepReturned,
+                             TaskOpened)
 from approval.store import Escalation, UnitOfWork
 from relief_shared import deadlines
 from relief_shared.auth import Principal
@@ -27,6 +28,7 @@ from relief_shared.contract.payment import PaymentPaid
 from relief_shared.deadlines import Deadline
 from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.inbox import Poison
+from relief_shared.kin import member_key
 from relief_shared.money import Money
 from relief_shared.regions import MissingParameter, RegionPack, RegionPacks, UnknownRegion
 from relief_shared.timelimits import Span, TimeLimit
@@ -37,7 +39,7 @@ MEANS_CHECK = Person("system:means-check", "means-check")
 KIN_RULE = "LF-KIN"
 # the events after which the region's approval-owned limits may close
 STOPPING = {CaseApproved: "case.approved", CaseRejected: "case.rejected", PaperworkCompleted:
-            "approval.paperwork_completed", PaperworkFiled: "approval.filed"}
+            "approval.paperwork_completed", PaperworkFiled: "approval.filed", ProcedureCompleted: "case.approved"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ async def on_benefit_calculated(event: Envelope[BenefitCalculated], uow: UnitOfW
     """Store the case's route, open its first steps and start the region's time limits for it,
     all in this one transaction; a case that cannot be routed is parked."""
     approval = _new_approval(event, packs)
-    kin = await uow.kin.staff_related_to(approval.region, [approval.payee.id_number])
+    household = {member_key(approval.payee.id_number), *event.data.household_member_keys}
+    kin = await uow.kin.staff_related_to(approval.region, sorted(household))
     if kin:
         approval.flags.append(_kin_flag(kin))
     limits = _limits(packs.get(event.region), approval.route.steps[0].time_limits, approval.type, event.data.as_of)
@@ -82,6 +85,7 @@ async def on_benefit_calculated(event: Envelope[BenefitCalculated], uow: UnitOfW
     opened += await _step_clocks(approval, uow, calendar, packs, now=event.occurred_at, skip=first)
     if not await uow.approvals.add_unless_routed(approval):
         raise Poison(f"case {approval.case_id} is already routed; re-routing a recalculated case is not supported")
+    await uow.kin.remember_household(approval.case_id, household)
     await uow.facts.put(case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit,
                         at=event.occurred_at, reason=facts.reason_of(event))  # FX-RECORD: why this amount
     uow.record(*_envelopes(approval, approval.events, cause=event))
@@ -334,11 +338,12 @@ async def import_kin(region: str, entries: list[dict[str, Any]], by: str, uow: U
             await uow.kin.replace_staff(region, e["staff_id"], relatives, at=now, by=by)
             numbers += [r.id_number for r in relatives]
         flagged = []
-        for case_id in await uow.kin.pending_cases_of(region, numbers) if numbers else []:
+        keys = [member_key(n) for n in numbers]
+        for case_id in await uow.kin.cases_with(region, keys) if keys else []:
             approval = await uow.approvals.get(case_id, region=region)
             if approval is None:
                 continue
-            kin = await uow.kin.staff_related_to(region, [approval.payee.id_number])
+            kin = await uow.kin.staff_related_to(region, sorted(await uow.kin.household_of(case_id)))
             approval.flags = [f for f in approval.flags if f.get("rule") != KIN_RULE] + ([_kin_flag(kin)] if kin else [])
             await uow.approvals.save(approval)
             flagged.append(case_id)
@@ -393,7 +398,9 @@ async def _get(uow: UnitOfWork, case_id: str, actor: Actor) -> Approval:
 
 async def _check_kin(approval: Approval, actor: Actor, uow: UnitOfWork) -> None:
     """LF-KIN: a staff member whose registered relative is in the case's household may not act."""
-    approval.check_actor(actor, await uow.kin.relatives_of(approval.region, actor.id))
+    relatives = await uow.kin.relatives_of(approval.region, actor.id)
+    household = await uow.kin.household_of(approval.case_id) if relatives else set()
+    approval.check_actor(actor, relatives & household)
 
 
 def _kin_flag(kin: list[store.Relative]) -> dict[str, Any]:
@@ -480,7 +487,8 @@ def _envelopes(approval: Approval, events: list[Event], *, cause: Envelope[Any] 
     for event in events:
         if isinstance(event, TaskOpened):
             payload: Any = payloads.requested(approval, event.task, SYSTEM)
-        elif isinstance(event, CaseApproved) and approval.type in application_policy.STATUS_PROGRAMMES:
+        elif isinstance(event, (CaseApproved, ProcedureCompleted)) and \
+                approval.type in application_policy.STATUS_PROGRAMMES:
             payload = application_payloads.approved(approval, event, by or SYSTEM)  # the status, not a payment
         elif isinstance(event, CaseApproved):
             payload = payloads.approved(approval, event, by or SYSTEM)

@@ -18,6 +18,7 @@ from relief_shared import db
 from approval.schema import metadata, plumbing
 from relief_shared.db import UtcDateTime, insert_if_absent
 from relief_shared.deadlines import SIGNAL, DeadlineTable, Deadlines
+from relief_shared.kin import member_key
 from relief_shared.money import Money
 
 approvals = Table(
@@ -90,8 +91,19 @@ kin = Table(
     Column("relation", String(40), nullable=False),
     Column("registered_at", UtcDateTime(), nullable=False),
     Column("registered_by", String(100), nullable=False),
+    Column("relative_key", String(64)),  # relief_shared.kin.member_key of the ID number
     PrimaryKeyConstraint("region", "staff_id", "relative_id_number"),
     Index("ix_kin_register_region_relative_id_number", "region", "relative_id_number"),
+    Index("ix_kin_register_region_relative_key", "region", "relative_key"),
+)
+
+# The household of each case as member keys (LF-KIN), as benefit.calculated hands them on.
+household_keys = Table(
+    "approval_household_keys", metadata,
+    Column("case_id", String(64), nullable=False),
+    Column("member_key", String(64), nullable=False),
+    PrimaryKeyConstraint("case_id", "member_key"),
+    Index("ix_approval_household_keys_member_key", "member_key"),
 )
 
 # Objections to a public notice (公示): open ones block the steps after the notice.
@@ -350,22 +362,33 @@ class KinRegister:
         if relatives:
             await self.conn.execute(insert(kin), [dict(region=region, staff_id=r.staff_id, staff_name=r.staff_name,
                                                        relative_id_number=r.id_number, relative_name=r.name,
-                                                       relation=r.relation, registered_at=at, registered_by=by)
+                                                       relation=r.relation, registered_at=at, registered_by=by,
+                                                       relative_key=member_key(r.id_number))
                                                   for r in relatives])
 
     async def relatives_of(self, region: str, staff_id: str) -> set[str]:
-        rows = await self.conn.execute(select(kin.c.relative_id_number).where(kin.c.region == region,
-                                                                              kin.c.staff_id == staff_id))
+        """The member keys of the staff member's registered relatives."""
+        rows = await self.conn.execute(select(kin.c.relative_key).where(kin.c.region == region,
+                                                                        kin.c.staff_id == staff_id))
         return {r[0] for r in rows}
 
-    async def staff_related_to(self, region: str, id_numbers: list[str]) -> list[Relative]:
-        rows = await self.conn.execute(select(kin).where(kin.c.region == region,
-                                                         kin.c.relative_id_number.in_(id_numbers)))
+    async def staff_related_to(self, region: str, keys: list[str]) -> list[Relative]:
+        rows = await self.conn.execute(select(kin).where(kin.c.region == region, kin.c.relative_key.in_(keys)))
         return [Relative(r.staff_id, r.staff_name, r.relative_id_number, r.relative_name, r.relation) for r in rows]
 
-    async def pending_cases_of(self, region: str, id_numbers: list[str]) -> list[str]:
-        rows = await self.conn.execute(select(approvals.c.case_id).where(
-            approvals.c.region == region, approvals.c.payee_id_number.in_(id_numbers)))
+    async def remember_household(self, case_id: str, keys: set[str]) -> None:
+        if keys:
+            await self.conn.execute(insert_if_absent(self.conn.dialect.name, household_keys),
+                                    [{"case_id": case_id, "member_key": k} for k in sorted(keys)])
+
+    async def household_of(self, case_id: str) -> set[str]:
+        rows = await self.conn.execute(select(household_keys.c.member_key).where(household_keys.c.case_id == case_id))
+        return {r[0] for r in rows}
+
+    async def cases_with(self, region: str, keys: list[str]) -> list[str]:
+        rows = await self.conn.execute(select(household_keys.c.case_id).distinct().join(
+            approvals, approvals.c.case_id == household_keys.c.case_id).where(
+            approvals.c.region == region, household_keys.c.member_key.in_(keys)))
         return [r[0] for r in rows]
 
 

@@ -16,6 +16,7 @@ from relief_shared.contract.case import (CaseClassified, CaseReceived, Classific
                                          SituationEvent, SituationFacts)
 from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.inbox import Poison
+from relief_shared.kin import member_key
 from relief_shared.regions import MissingParameter, RegionPacks, UnknownRegion
 
 from eligibility import intake_rules, projection
@@ -135,7 +136,8 @@ def classified_payload(received: CaseReceived, request: CaseIn, packs: RegionPac
         applicant=Person(id_number=request.applicant.id_number, name=request.applicant.name),
         household=HouseholdFacts(status=household.status, size=len(household.members),
                                  monthly_income_per_capita=household.monthly_income_per_capita,
-                                 registered_in_region=household.registered_in_region),
+                                 registered_in_region=household.registered_in_region,
+                                 member_keys=[member_key(m.id_number) for m in household.members]),
         situation=SituationFacts(
             events=[SituationEvent(kind=e.kind, occurred_on=e.occurred_on) for e in situation.events],
             severity=situation.severity, needs=list(situation.needs),

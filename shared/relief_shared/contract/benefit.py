@@ -49,3 +49,6 @@ class BenefitCalculated(Payload):
     accepted_by: Actor = Field(description="the clerk who accepted the case: may not approve it (DT-SOD)")
     by: Actor
     accepted_at: Instant | None = Field(None, description="when the case was accepted: time limits run from it")
+    household_member_keys: list[str] = Field(default_factory=list, max_length=50,
+                                             description="the household's member keys from case.classified, for "
+                                                         "approval's LF-KIN check")

@@ -50,6 +50,10 @@ class HouseholdFacts(Payload):
     size: int = Field(ge=1, description="members living together (n of policy.md §3)")
     monthly_income_per_capita: Amount | None = None
     registered_in_region: bool
+    member_keys: list[str] = Field(default_factory=list, max_length=50,
+                                   description="one pseudonymous key per member (relief_shared.kin.member_key), so "
+                                               "approval can match the register of staff's relatives (LF-KIN) "
+                                               "without the members' ID numbers")
 
 
 class SituationEvent(Payload):

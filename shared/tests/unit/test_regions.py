@@ -24,3 +24,15 @@ def test_a_value_not_in_force_is_an_error_never_a_default() -> None:
 def test_unknown_region_is_an_error() -> None:
     with pytest.raises(UnknownRegion):
         RegionPacks.load().get("atlantis")
+
+
+def test_a_procedure_whose_step_waits_for_a_later_one_refuses_the_pack() -> None:
+    from pathlib import Path
+
+    from relief_shared.regions import PackRefused, RegionPack, merged_toml
+
+    raw = merged_toml(Path(__file__).parents[2] / "relief_shared" / "regions" / "fuxin-haizhou")
+    steps = raw["parameters"]["procedure_expenditure"]["values"][0]["value"]["steps"]
+    steps[2]["after"] = ["review"]
+    with pytest.raises(PackRefused, match="waits for 'review', which is not an earlier step"):
+        RegionPack.from_toml(raw)

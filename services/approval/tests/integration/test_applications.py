@@ -114,6 +114,7 @@ async def test_tekun_needs_the_self_care_assessment_and_marginal_is_a_status_wit
         v = await eventually(lambda: view(client, "dt-tekun", P["district"]))
         assert v["amount_ceiling"] == "1410.50"  # the tekun basic living standard (sample)
         await publish(js, make_event("means.verified", "dt-tekun", region=DT))
+        await eventually(lambda: _open_is(client, "dt-tekun", ["investigation"]))  # verified: no race on the case
         r = await client.post("/v1/cases/dt-tekun/decisions", headers=P["handler"],
                               json={"step": "investigation", "decision": "approve",
                                     "findings": {"summary": "独居老人"}})

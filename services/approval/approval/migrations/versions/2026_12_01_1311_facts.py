@@ -1,14 +1,14 @@
 """approval_facts: the subject's facts and the amount's reason for the approval record (FX-RECORD)
 
 Revision ID: 1311
-Revises: 1301
+Revises: 1302
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "1311"
-down_revision = "1301"
+down_revision = "1302"
 branch_labels = None
 depends_on = None
 

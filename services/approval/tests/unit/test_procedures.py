@@ -1,0 +1,88 @@
+"""Procedures as data: each region's pack builds its procedures, a case keeps the version it
+started on, and a procedure the pack gets wrong is refused with the reason."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from approval import policy, procedures
+from approval.domain import Actor, Approval, Blocked, DutyConflict, Payee, Person
+from relief_shared.calendar import SHANGHAI
+from relief_shared.money import Money
+from relief_shared.regions import MissingParameter, RegionPacks
+
+PACKS = RegionPacks.load()
+AS_OF = date(2026, 9, 30)
+T0 = datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI)
+TOWN = "fuxin-haizhou/hanjiadian"
+
+
+def staff(sub: str, *roles: str) -> Actor:
+    return Actor(sub, sub, frozenset(roles), "fuxin-haizhou", TOWN)
+
+
+def fuxin(kind: str = "expenditure") -> Approval:
+    route = procedures.build(PACKS.get("fuxin-haizhou"), kind, AS_OF)
+    approval = Approval("c-1", "fuxin-haizhou", TOWN, "expenditure", Money.yuan("3000.00"),
+                        Payee("210902199001011234", "张三"), Person("clerk-1", "李经办"), route, T0)
+    approval.start()
+    return approval
+
+
+@pytest.mark.parametrize("region, kind", [("fuxin-haizhou", "expenditure"), ("fuxin-haizhou", "case_by_case"),
+                                          ("anyang", "expenditure"), ("anyang", "case_by_case"),
+                                          ("wenzhou-dongtou", "expenditure"), ("wenzhou-dongtou", "case_by_case")])
+def test_every_region_procedure_builds_with_its_version(region: str, kind: str) -> None:
+    route = procedures.build(PACKS.get(region), kind, AS_OF)
+    assert route.procedure.startswith(f"{region}/{kind}/") and route.pack_version
+    assert any(s.decides_amount for s in route.steps)
+    if kind == "case_by_case":
+        assert route.deliberation["min_participants"] == 12 and route.deliberation["observer_required"]
+
+
+def test_a_region_without_a_procedure_says_so() -> None:
+    with pytest.raises(MissingParameter):
+        procedures.build(PACKS.get("linfen"), "expenditure", AS_OF)
+    with pytest.raises(MissingParameter):  # the hook for DT-20D: Fuxin has no dibao procedure
+        policy.application_route(PACKS.get("fuxin-haizhou"), "dibao", AS_OF)
+    assert policy.application_route(PACKS.get("wenzhou-dongtou"), "dibao", AS_OF).procedure.startswith(
+        "wenzhou-dongtou/dibao/")
+
+
+def test_fuxin_district_consent_is_above_the_town_limit_only() -> None:
+    route = procedures.build(PACKS.get("fuxin-haizhou"), "expenditure", AS_OF)
+    assert route.step("district_consent").only_above == Money.yuan("2000.00")
+    assert route.predecessors("appraisal") == ("verification", "investigation")
+    assert route.descendants("investigation") == {"appraisal", "public_notice", "review", "approve",
+                                                  "district_consent"}
+
+
+def test_a_step_waiting_for_a_later_step_is_refused() -> None:
+    bad = {"version": "x", "steps": [{"step": "approve", "role": "approver", "after": ["review"],
+                                      "decides_amount": True},
+                                     {"step": "review", "role": "reviewer"}]}
+    with pytest.raises(procedures.ProcedureInvalid, match="not an earlier step"):
+        procedures._check_graph(tuple(procedures._step(PACKS.get("fuxin-haizhou"), s, AS_OF, "")
+                                      for s in bad["steps"]), "expenditure")
+
+
+def test_steps_run_in_parallel_and_the_handler_may_do_them_all_but_never_review() -> None:
+    approval = fuxin()
+    assert sorted(t.step for t in approval.open_tasks()) == ["investigation", "verification"]
+    approval.decide(staff("clerk-1", "clerk"), "investigation", "approve", None, "", now=T0,
+                    report={"summary": "ok"})
+    assert [t.step for t in approval.open_tasks()] == ["verification"]  # the appraisal waits for both
+    approval.decide(staff("clerk-2", "clerk"), "verification", "approve", None, "", now=T0)
+    approval.decide(staff("clerk-1", "clerk"), "appraisal", "approve", None, "", now=T0)
+    approval.decide(staff("clerk-1", "clerk"), "public_notice", "approve", None, "", now=T0,
+                    report={"where": "公示栏"})
+    with pytest.raises(Blocked):
+        approval.decide(staff("rev-1", "reviewer"), "review", "approve", None, "", now=T0 + timedelta(days=6))
+    with pytest.raises(DutyConflict):
+        approval.decide(staff("clerk-1", "clerk", "reviewer"), "review", "approve", None, "",
+                        now=T0 + timedelta(days=8))
+    approval.decide(staff("rev-1", "reviewer"), "review", "approve", None, "", now=T0 + timedelta(days=8))
+    approval.decide(staff("app-1", "approver"), "approve", "approve", Money.yuan("2000.00"), "",
+                    now=T0 + timedelta(days=8))
+    assert approval.status == "approved" and approval.latest("district_consent").status == "skipped"
