@@ -99,3 +99,18 @@ async def test_a_dibao_application_is_decided_by_its_procedure_and_changes_the_s
         assert [m for m in msgs if json.loads(m.data)["case_id"] == case_id] == []  # no one-off payment
     finally:
         await nc.close()
+
+    async with httpx.AsyncClient(timeout=10) as client:  # the status register (DT-NO-PAPER), where the suite has it
+        spec = (await client.get(f"{stack.url('eligibility')}/openapi.json")).json()
+        if "/v1/status/{id_number}" not in spec["paths"]:
+            return
+        education = staff_token("partner", sub="system:education", name="教育局", region=REGION, org_unit=None,
+                                department="education")
+
+        async def registered() -> dict | None:
+            r = await client.get(f"{stack.url('eligibility')}/v1/status/{ID_NUMBER}",
+                                 params={"purpose": "education aid check"}, headers=education)
+            return r.json() if r.status_code == 200 and r.json()["status"] == "dibao" else None
+
+        found = await eventually(registered, timeout=20, message="GET /v1/status shows the new dibao status")
+        assert found["region"] == REGION and found["since"] == data["since"]
