@@ -88,6 +88,8 @@ class Chain:
 
     async def _on_task(self, msg) -> None:  # noqa: ANN001
         event = json.loads(msg.data)
+        if event["data"].get("role") != "approver":
+            return  # e.g. the advance's paperwork after payment (FX-ADV): not the approver's
         if event["case_id"] in self.started:
             task = asyncio.create_task(self._approve(event["case_id"], event["data"]))
             self.approving.add(task)

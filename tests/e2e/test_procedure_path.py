@@ -115,8 +115,40 @@ async def test_a_case_by_case_deliberation_decides_an_amount_above_the_ceiling_w
         await walk.decide(REVIEWER, "review")
         await walk.decide(CLERK, "public_notice", notice={"where": "韩家店社区公示栏"})
         await walk.notice_over()
-        await walk.decide(APPROVER, "approve", amount="6000.00")
+        clock = await client.get(f"{stack.url('approval')}/v1/ops/clock", headers=OPS)
+        today = date.fromisoformat(clock.json()["now"][:10])
+        plan = [{"amount": "4000.00", "due": today.isoformat()},
+                {"amount": "2000.00", "due": (today + timedelta(days=30)).isoformat()}]
+        await walk.decide(APPROVER, "approve", amount="6000.00", channel="bank", instalments=plan)  # STAGED
         await walk.open("district_consent")  # the minutes are the district's basis (FX-CASE-MIN)
         assert (await walk.decide(DISTRICT, "district_consent"))["status"] == "approved"
         paid = await walk.case("paid")
-    assert paid["payments"][0]["amount"] == "6000.00"
+    by_amount = {p["amount"]: p for p in paid["payments"]}
+    assert by_amount["4000.00"]["status"] == "paid" and by_amount["2000.00"]["status"] == "scheduled"
+    assert by_amount["2000.00"]["due"].startswith((today + timedelta(days=30)).isoformat())
+
+
+async def test_refused_advance_paperwork_is_recovered_by_disbursement(stack: Stack) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        walk = Walk(client, stack, await submit(client, stack, fire_case()))
+        v = await walk.open("approve")
+        assert "FX-ADV" in v["route"]["rules"]
+        await walk.decide(APPROVER, "approve", amount="1000.00", comment="先行救助")
+        await walk.case("paid")
+        await walk.open("paperwork")  # after the advance payment (FX-ADV: 事后补齐手续)
+        r = await client.post(f"{stack.url('approval')}/v1/cases/{walk.case_id}/paperwork", headers=CLERK,
+                              json={"subject": "王秀兰", "reason": "火灾", "amount": "1000.00", "seal": False,
+                                    "signatures": [{"name": "李经办", "role": "handler"}]})
+        assert r.status_code == 201, r.text
+        await walk.open("paperwork_review")
+        r = await client.post(f"{stack.url('approval')}/v1/cases/{walk.case_id}/decisions", headers=DISTRICT,
+                              json={"step": "paperwork_review", "decision": "reject", "comment": "无盖章，事由不实"})
+        assert r.status_code == 201 and r.json()["status"] == "revoked", r.text
+
+        async def recovery() -> list | None:
+            r = await client.get(f"{stack.url('disbursement')}/v1/recoveries", params={"case_id": walk.case_id},
+                                 headers=DISTRICT)
+            return r.json() or None if r.status_code == 200 else None
+
+        [opened] = await eventually(recovery, timeout=30, message="the advance recovered (ANY-RECOVER)")
+    assert opened["amount"] == "1000.00" and opened["status"] == "open"

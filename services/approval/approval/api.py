@@ -207,6 +207,7 @@ class TaskOut(BaseModel):
     rule: str | None = Field(None, description="escalations: the rule of the breached deadline")
     clause: str | None = Field(None, description="escalations: the clause of the breached deadline")
     deadline: dict[str, Any] | None = Field(None, description="escalations: the breached deadline")
+    round: int | None = Field(None, description="the how-many-th opening of the step (a returned step: 2, 3…)")
 
 
 class DecisionOut(BaseModel):
@@ -228,6 +229,7 @@ class RouteOut(BaseModel):
     skipped: list[str]
     sources: list[str]
     pack_version: str = Field("", description="the region pack the route was made from: the case keeps it")
+    procedure: str = Field("", description="the procedure's version (procedures.toml): the case keeps it")
 
 
 class ObjectionOut(BaseModel):

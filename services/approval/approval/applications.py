@@ -68,35 +68,14 @@ async def _start_application(event: Envelope[CaseClassified], uow: UnitOfWork, *
                                  "previous": application_policy.previous_status(data.household.status),
                                  "household_size": data.household.size, "ceiling_rule": ceiling.rule,
                                  "ceiling_note": ceiling.note}})
-    household = {member_key(approval.payee.id_number), *data.household.member_keys}  # LF-KIN: every member
-    kin = await uow.kin.staff_related_to(approval.region, sorted(household))
-    if kin:
-        approval.flags.append(service._kin_flag(kin))
-    limits = service._limits(pack, approval.route.steps[0].time_limits, approval.type, data.accepted_on)
-    started_at = data.accepted_at or event.occurred_at  # DT-20D runs from the acceptance
-    first = approval.start()
-    opened = []
-    for limit in limits:
-        d = await uow.deadlines.open(case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit,
-                                     limit=limit, started_at=started_at, watches=f"approval task {first.id}",
-                                     calendar=calendar, correlation_id=approval.correlation_id)
-        if d is not None:
-            opened.append(d)
-    first.due = next((d.due for d in opened if "case.approved" in d.stop), None)
-    means = await uow.means.of_case(approval.case_id)
-    if means is not None:  # the verification finished before the application was routed
-        approval.close_by_event("verification", "means.verified", now=event.occurred_at, by=service.MEANS_CHECK,
-                                report={"verification_id": means["verification_id"], "complete": means["complete"]})
-    opened += await service._step_clocks(approval, uow, calendar, packs, now=event.occurred_at, skip=first)
-    if not await uow.approvals.add_unless_routed(approval):
-        return  # a redelivered classification: the application is routed already
-    await uow.kin.remember_household(approval.case_id, household)
+    await service.start_procedure(approval, uow, packs=packs, calendar=calendar, as_of=data.accepted_on,
+                                  started_at=data.accepted_at or event.occurred_at,  # DT-20D runs from acceptance
+                                  cause=event,
+                                  household={member_key(approval.payee.id_number), *data.household.member_keys})
     await uow.facts.put(case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit,
                         at=event.occurred_at, reason={"type": approval.type, "as_of": data.accepted_on.isoformat(),
                                                       "ceiling": str(ceiling.amount), "rules": [ceiling.rule],
                                                       "decision": ceiling.note, "trace": []})
-    uow.record(*service._envelopes(approval, approval.events, cause=event))
-    uow.record(*(deadlines.envelope("opened", d, service=SOURCE, cause=event) for d in opened))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 from approval import policy
 from approval.policy import Route, StepPlan
+from relief_shared.calendar import SHANGHAI
 from relief_shared.money import Money
 
 
@@ -302,6 +303,12 @@ class Approval:
         if return_to is not None:
             raise UnsupportedDecision("`return_to` goes only with the decision `return`")
         after_approval = self.route.post_approval(step)
+        if decision == "approve" and step == "deliberation":
+            raise Refused("a deliberation is recorded with its participants, observer and minutes: "
+                          "POST /v1/cases/{case_id}/deliberation", field_="step", rule="DT-CASE")
+        if decision == "approve" and step == "paperwork" and not report:
+            raise Refused("the paperwork is completed with its subject, reason, amount, signatures and seal: "
+                          "POST /v1/cases/{case_id}/paperwork", field_="step")
         if decision == "reject":
             self._close(task, REJECTED, actor, None, comment, now, report)
             self._withdraw_open(now)
@@ -335,7 +342,9 @@ class Approval:
             raise Refused(f"step {step!r} must report {', '.join(missing)} ({plan.rule})",
                           field_=f"findings.{missing[0]}", rule=plan.rule or None)
         if step == "investigation":
-            self.details["findings"] = dict(report or {})
+            if not report or not str(report.get("summary", "")).strip():
+                raise Refused("the investigation approves with its report (findings.summary)", field_="findings")
+            self.details["findings"] = dict(report)
         if step == "public_notice":
             report = self._notice(plan, report, now)
         self._close(task, APPROVED, actor, decided, comment, now, report)
@@ -387,6 +396,9 @@ class Approval:
             raise NotAllowed(f"the deliberation of case {self.case_id} is recorded by a clerk or reviewer of "
                              f"{task.org_unit}")
         _check_quorum(self.route.deliberation, record)
+        held_on = record.get("held_on")
+        if held_on and date.fromisoformat(str(held_on)) > now.astimezone(SHANGHAI).date():
+            raise Refused(f"the deliberation is dated {held_on}, after today", field_="held_on")
         if decided.fen <= 0:
             raise Refused("the decided amount must be above zero", field_="decided_amount")
         self._close(task, APPROVED, actor, decided, "case-by-case deliberation (一事一议)", now, record)
@@ -481,6 +493,9 @@ class Approval:
             raise Refused(f"the instalments add up to {Money(total)}, not the approved {amount} (STAGED)",
                           field_="instalments", rule="STAGED")
         days = [i.due for i in instalments]
+        if days[0] < now.astimezone(SHANGHAI).date():
+            raise Refused(f"the first instalment falls due on {days[0]}, before today (STAGED)", field_="instalments",
+                          rule="STAGED")
         if days != sorted(days) or any(i.amount.fen <= 0 for i in instalments):
             raise Refused("instalments are positive and in date order (STAGED)", field_="instalments", rule="STAGED")
         self.details["instalments"] = [{"amount": str(i.amount), "due": i.due.isoformat()} for i in instalments]
@@ -495,6 +510,9 @@ class Approval:
         if task.step not in self.route.descendants(to_step):
             raise UnsupportedDecision(f"step {task.step!r} can return the case only to a step before it, "
                                       f"not to {to_step!r}")
+        if self.route.post_approval(task.step) and not self.route.post_approval(to_step):
+            raise UnsupportedDecision(f"the case is approved: step {task.step!r} can return it only to a step after "
+                                      "the approval; refuse it instead")
         self._close(task, RETURNED, actor, None, comment, now, {"return_to": to_step})
         self._reopen(to_step, actor.person, comment, now, returned_by=task)
         return task

@@ -20,6 +20,7 @@ from relief_shared.deadlines import Deadline
 from relief_shared.money import Money
 
 SOD_RULE = "DT-SOD"
+KIN_RULE = "LF-KIN"
 
 
 def requested(approval: Approval, task: Task, by: contract.Actor) -> ApprovalRequested:
@@ -33,7 +34,9 @@ def approved(approval: Approval, event: CaseApproved, by: contract.Actor) -> con
     return contract_approval.CaseApproved(
         task_id=task.id, step=task.step, amount=event.amount, approved_by=actor(task.actor),
         org_unit=approval.org_unit, payee=contract.Person(id_number=approval.payee.id_number, name=approval.payee.name),
-        rules=rules(approval) + (["STAGED"] if approval.instalments else []), comment=task.comment, by=by,
+        rules=rules(approval) + (["STAGED"] if approval.instalments else []) + (
+            [KIN_RULE] if any(f.get("rule") == KIN_RULE for f in approval.flags) else []),
+        comment=task.comment, by=by,
         channel=approval.channel,
         instalments=[Instalment(amount=i.amount, due=i.due) for i in approval.instalments]
         if approval.instalments else None)
@@ -112,7 +115,7 @@ def inbox_item(item: InboxItem) -> dict:
     task = item.task
     return {"id": task.id, "case_id": task.case_id, "step": task.step, "role": task.role,
             "org_unit": task.org_unit, "due": local(task.due), "amount_ceiling": str(item.ceiling),
-            "type": item.type, "opened_at": local(task.opened_at)}
+            "type": item.type, "opened_at": local(task.opened_at), "round": task.round}
 
 
 def escalation_item(e: Escalation) -> dict:
@@ -197,11 +200,11 @@ def _step(plan: policy.StepPlan, task: Task | None, approval: Approval, now: dat
 def route(approval: Approval) -> dict:
     r = approval.route
     return {"rules": list(r.rules), "skipped": list(r.skipped), "sources": list(r.sources),
-            "pack_version": r.pack_version}
+            "pack_version": r.pack_version, "procedure": r.procedure}
 
 
 def rules(approval: Approval) -> list[str]:
-    return [*approval.route.rules, SOD_RULE]
+    return list(dict.fromkeys([*approval.route.rules, SOD_RULE]))
 
 
 def person(p: Person | None) -> dict | None:

@@ -19,7 +19,7 @@ from approval.domain import (Actor, AdvanceRevoked, Approval, CaseApproved, Case
 from approval.store import Escalation, UnitOfWork
 from relief_shared import deadlines
 from relief_shared.auth import Principal
-from relief_shared.calendar import WorkingCalendar
+from relief_shared.calendar import SHANGHAI, WorkingCalendar
 from relief_shared.contract import Envelope, system
 from relief_shared.contract.benefit import BenefitCalculated
 from relief_shared.contract.deadline import DeadlineBreached, DeadlineClosed
@@ -63,12 +63,24 @@ async def on_benefit_calculated(event: Envelope[BenefitCalculated], uow: UnitOfW
     """Store the case's route, open its first steps and start the region's time limits for it,
     all in this one transaction; a case that cannot be routed is parked."""
     approval = _new_approval(event, packs)
-    household = {member_key(approval.payee.id_number), *event.data.household_member_keys}
+    await start_procedure(approval, uow, packs=packs, calendar=calendar, as_of=event.data.as_of,
+                          started_at=event.data.accepted_at or event.occurred_at, cause=event,
+                          household={member_key(approval.payee.id_number), *event.data.household_member_keys})
+    await uow.facts.put(case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit,
+                        at=event.occurred_at, reason=facts.reason_of(event))  # FX-RECORD: why this amount
+
+
+async def start_procedure(approval: Approval, uow: UnitOfWork, *, packs: RegionPacks, calendar: WorkingCalendar,
+                          as_of: date, started_at: datetime, cause: Envelope[Any], household: set[str]) -> None:
+    """Start a new case's procedure in the caller's transaction: LF-KIN flags from the household's
+    member keys, the first steps, the region's limits of the first step (from acceptance,
+    `started_at`), each opened step's own clock, a verification already finished, and the
+    events. The entry for every kind of case (the dibao/tekun/marginal applications too, DT-20D:
+    build the route with `policy.application_route`)."""
     kin = await uow.kin.staff_related_to(approval.region, sorted(household))
     if kin:
         approval.flags.append(_kin_flag(kin))
-    limits = _limits(packs.get(event.region), approval.route.steps[0].time_limits, approval.type, event.data.as_of)
-    started_at = event.data.accepted_at or event.occurred_at  # the limits run from acceptance
+    limits = _limits(packs.get(approval.region), approval.route.steps[0].time_limits, approval.type, as_of)
     first = approval.start()
     opened = []
     for limit in limits:
@@ -80,16 +92,14 @@ async def on_benefit_calculated(event: Envelope[BenefitCalculated], uow: UnitOfW
     first.due = next((d.due for d in opened if "case.approved" in d.stop), None)
     means = await uow.means.of_case(approval.case_id)
     if means is not None:  # the verification finished before the case was routed
-        approval.close_by_event("verification", "means.verified", now=event.occurred_at, by=MEANS_CHECK,
+        approval.close_by_event("verification", "means.verified", now=cause.occurred_at, by=MEANS_CHECK,
                                 report={"verification_id": means["verification_id"], "complete": means["complete"]})
-    opened += await _step_clocks(approval, uow, calendar, packs, now=event.occurred_at, skip=first)
+    opened += await _step_clocks(approval, uow, calendar, packs, now=cause.occurred_at, skip=first)
     if not await uow.approvals.add_unless_routed(approval):
         raise Poison(f"case {approval.case_id} is already routed; re-routing a recalculated case is not supported")
     await uow.kin.remember_household(approval.case_id, household)
-    await uow.facts.put(case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit,
-                        at=event.occurred_at, reason=facts.reason_of(event))  # FX-RECORD: why this amount
-    uow.record(*_envelopes(approval, approval.events, cause=event))
-    uow.record(*(deadlines.envelope("opened", d, service=SOURCE, cause=event) for d in opened))
+    uow.record(*_envelopes(approval, approval.events, cause=cause))
+    uow.record(*(deadlines.envelope("opened", d, service=SOURCE, cause=cause) for d in opened))
 
 
 def _limits(pack: RegionPack, ids: tuple[str, ...], case_type: str, as_of: date) -> list[TimeLimit]:
@@ -209,7 +219,8 @@ async def deliberate(cmd: Deliberate, uow: UnitOfWork, *, now: datetime, packs: 
         approval = await _get(uow, cmd.case_id, cmd.actor)
         await _check_kin(approval, cmd.actor, uow)
         approval.check_actor(cmd.actor)
-        task = approval.record_deliberation(cmd.actor, cmd.record, cmd.decided_amount, now)
+        task = approval.record_deliberation(cmd.actor, {**cmd.record, "held_on": cmd.held_on.isoformat()},
+                                            cmd.decided_amount, now)
         f = cmd.minutes_file or {}
         await uow.deliberations.add(dict(
             id=str(uuid.uuid4()), case_id=approval.case_id, task_id=task.id, held_on=cmd.held_on,
@@ -244,6 +255,8 @@ async def object_to_notice(cmd: Objection, uow: UnitOfWork, *, now: datetime) ->
             return earlier
         approval = await _get(uow, cmd.case_id, cmd.actor)
         approval.check_actor(cmd.actor)
+        if cmd.received_on > now.astimezone(SHANGHAI).date():
+            raise Refused(f"the objection is dated {cmd.received_on}, after today", field_="received_on")
         if "clerk" not in cmd.actor.roles or cmd.actor.org_unit != approval.org_unit:
             raise NotAllowed(f"objections to case {cmd.case_id}'s notice are recorded at the window of "
                              f"{approval.org_unit} (clerk)")

@@ -19,6 +19,8 @@ class RouteSummary(Payload):
     skipped: list[str] = Field(description="stages the route skips, e.g. means_check under ADV-SKIP")
     sources: list[str]
     pack_version: str = Field("", description="the region pack the route was made from: the case keeps it")
+    procedure: str = Field("", description="the version of the region's procedure the case follows "
+                                           "(procedures.toml); empty for a plain route")
 
 
 @event("approval.requested", 1, publisher="approval",

@@ -76,7 +76,8 @@ async def test_an_emergency_case_becomes_a_task_for_its_town_and_is_approved(dat
         assert requested.data.route.model_dump() == {"rules": ["FX-ADV", "ADV-SKIP"],
                                                      "skipped": ["means_check", "democratic_appraisal", "public_notice"],
                                                      "sources": ["seed 000 四", "seed 000 四 (先行救助…事后补齐审核审批手续)"],
-                                                     "pack_version": "2026.11.2"}
+                                                     "pack_version": "2026.11.2",
+                                                     "procedure": "fuxin-haizhou/advance_paperwork/2020.1"}
         assert requested.data.by.model_dump() == {"id": "system:approval", "name": "approval"}
 
         body = {"step": "approve", "decision": "approve", "amount": "2800.00", "comment": "先行救助"}

@@ -118,7 +118,7 @@ async def test_fuxin_expenditure_walks_the_procedure_and_an_objection_blocks_it(
         await to_the_notice(client, js, "fx-walk")
 
         v = await view(client, "fx-walk")
-        assert v["route"]["pack_version"] and v["open_steps"] == ["review"]
+        assert v["route"]["procedure"] == "fuxin-haizhou/expenditure/2020.1" and v["open_steps"] == ["review"]
         notice = next(s for s in v["steps"] if s["step"] == "public_notice")
         assert notice["status"] == "running" and notice["report"]["where"] == "村务公开栏"
         r = await client.post("/v1/cases/fx-walk/decisions", headers=FXP["reviewer"],
@@ -126,7 +126,10 @@ async def test_fuxin_expenditure_walks_the_procedure_and_an_objection_blocks_it(
         assert r.status_code == 409 and "runs until" in r.json()["detail"], r.text
 
         objection = {"objector": {"name": "周村民", "phone": "13800000000"}, "reason": "家中有车",
-                     "received_on": "2026-10-09"}
+                     "received_on": "2026-10-08"}
+        r = await client.post("/v1/cases/fx-walk/public-notice/objections", headers=FXP["clerk2"],
+                              json={**objection, "received_on": "2026-12-01"})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "received_on", r.text
         r = await client.post("/v1/cases/fx-walk/public-notice/objections", json=objection, headers=FXP["clerk2"])
         assert r.status_code == 201, r.text
         oid = r.json()["id"]
@@ -291,7 +294,7 @@ async def test_deliberation_needs_12_and_an_observer_then_its_amount_above_the_c
         v = await routed(client, "dt-case", dt["district"])
         assert v["open_steps"] == ["deliberation"] and "DT-CASE" in v["route"]["rules"]
         record = {"participants": appraisers(12), "observer": {"name": "纪检员", "unit": "街道纪工委"},
-                  "held_on": "2026-10-09", "minutes": "经评议，同意救助8000元", "decided_amount": "8000.00",
+                  "held_on": "2026-10-08", "minutes": "经评议，同意救助8000元", "decided_amount": "8000.00",
                   "vote": {"in_favour": 11, "against": 1, "abstain": 0},
                   "minutes_file": {"filename": "minutes.pdf", "content_type": "application/pdf",
                                    "content_base64": base64.b64encode(b"%PDF-1.4 minutes").decode()}}
@@ -321,6 +324,8 @@ async def test_deliberation_needs_12_and_an_observer_then_its_amount_above_the_c
         await decide(client, "dt-case", dt["handler"], "public_notice", notice={"where": "北岙社区公示栏"})
         await set_clock(client, advance_seconds=8 * 86400)
         await decide(client, "dt-case", dt["approver"], "approve", amount="8000.01", expect=422)
+        await decide(client, "dt-case", dt["approver"], "approve", amount="8000.00", expect=422,  # STAGED: not past
+                     instalments=[{"amount": "8000.00", "due": "2026-10-01"}])
         done = await decide(client, "dt-case", dt["approver"], "approve", amount="8000.00", channel="bank",
                             instalments=[{"amount": "5000.00", "due": "2026-10-20"},
                                          {"amount": "3000.00", "due": "2026-11-20"}])
@@ -384,3 +389,23 @@ async def test_chongqing_advance_paperwork_is_entered_and_filed_within_its_limit
         assert states["CQ-ADV-ENTRY"] == "met" and states["CQ-ADV-FILING"] == "met"
         await eventually(lambda: published(js, "relief.approval.filed", "cq-adv"))
         assert v["status"] == "approved"
+
+
+async def test_a_deliberation_not_held_within_5_working_days_is_escalated_to_the_district(database_url, nats_server) -> None:  # noqa: ANN001
+    dt = people("wenzhou-dongtou", "wenzhou-dongtou/beiyan")
+    async with running(database_url, nats_server.url) as (client, runtime, js):
+        await set_clock(client, now="2026-10-12T09:00:00+08:00")  # a Monday
+        await publish(js, calculated("dt-late", region="wenzhou-dongtou", town="wenzhou-dongtou/beiyan",
+                                     ceiling="0.00", deliberate=True))
+        v = await routed(client, "dt-late", dt["district"])
+        limit = next(d for d in v["deadlines"] if d["limit"] == "deliberation#1")
+        assert (limit["rule"], limit["due"]) == ("DT-CASE", "2026-10-19T23:59:59+08:00")
+        await set_clock(client, now="2026-10-20T09:00:00+08:00")
+
+        async def escalated() -> list | None:
+            tasks = (await client.get("/v1/tasks", headers=dt["district"])).json()
+            found = [t for t in tasks if t["case_id"] == "dt-late" and t["step"] == "escalation"]
+            return found or None
+
+        [task] = await eventually(escalated, message="the late deliberation escalated")
+        assert task["rule"] == "DT-CASE" and task["deadline"]["limit"] == "deliberation#1"

@@ -86,3 +86,50 @@ def test_steps_run_in_parallel_and_the_handler_may_do_them_all_but_never_review(
     approval.decide(staff("app-1", "approver"), "approve", "approve", Money.yuan("2000.00"), "",
                     now=T0 + timedelta(days=8))
     assert approval.status == "approved" and approval.latest("district_consent").status == "skipped"
+
+
+@pytest.mark.parametrize("region, kind", [("fuxin-haizhou", "expenditure"), ("wenzhou-dongtou", "case_by_case"),
+                                          ("chongqing-yubei", "advance_paperwork")])
+def test_a_case_keeps_its_procedure_as_stored_whatever_the_pack_says_later(region: str, kind: str) -> None:
+    import json
+
+    from approval import store
+
+    route = procedures.build(PACKS.get(region), kind, AS_OF)
+    assert store._route(json.loads(json.dumps(store._route_json(route)))) == route
+
+
+def test_a_return_reopens_the_named_step_and_everything_after_it_and_a_new_finding_counts() -> None:
+    route = procedures.build(PACKS.get("anyang"), "expenditure", AS_OF)
+    approval = Approval("c-2", "anyang", "anyang/nanguan", "expenditure", Money.yuan("3000.00"),
+                        Payee("210902199001011234", "张三"), Person("clerk-1", "李经办"), route, T0)
+    approval.start()
+    clerk = Actor("clerk-1", "c", frozenset({"clerk"}), "anyang", "anyang/nanguan")
+    reviewer = Actor("rev-1", "r", frozenset({"reviewer"}), "anyang", "anyang/nanguan")
+    approval.decide(clerk, "verification", "approve", None, "", now=T0)
+    approval.decide(clerk, "investigation", "approve", None, "", now=T0, report={"summary": "无争议"})
+    assert approval.latest("appraisal").status == "skipped"  # ANY-NO-APPRAISAL
+    approval.decide(clerk, "public_notice", "approve", None, "", now=T0, report={"where": "公示栏"})
+    later = T0 + timedelta(days=8)
+    approval.decide(reviewer, "review", "return", None, "邻居反映有争议", now=later, return_to="investigation")
+    assert [t.step for t in approval.open_tasks()] == ["investigation"]
+    approval.decide(clerk, "investigation", "approve", None, "", now=later, report={"summary": "有争议",
+                                                                                      "contested": True})
+    assert [t.step for t in approval.open_tasks()] == ["appraisal"]  # contested now: appraised after all
+    rounds = sorted((t.step, t.round, t.status, t.current) for t in approval.tasks if t.step == "appraisal")
+    assert rounds == [("appraisal", 1, "skipped", False), ("appraisal", 2, "open", True)]
+
+
+def test_an_approved_advance_cannot_be_returned_before_its_approval() -> None:
+    route = policy.route_for(PACKS.get("fuxin-haizhou"), "emergency", Money.yuan("3000.00"), AS_OF)
+    approval = Approval("c-3", "fuxin-haizhou", TOWN, "emergency", Money.yuan("3000.00"),
+                        Payee("210902199001011234", "张三"), Person("clerk-1", "李经办"), route, T0)
+    approval.start()
+    approval.decide(staff("app-1", "approver"), "approve", "approve", Money.yuan("1000.00"), "", now=T0)
+    assert approval.open_after_approval("payment.paid", T0) and approval.open_after_approval("payment.paid", T0) == []
+    approval.decide(staff("clerk-1", "clerk"), "paperwork", "approve", None, "", now=T0,
+                    report={"amount": "1000.00", "signatures": [], "seal": True})
+    from approval.domain import UnsupportedDecision
+    with pytest.raises(UnsupportedDecision):
+        approval.decide(Actor("d-1", "d", frozenset({"district"}), "fuxin-haizhou", None), "paperwork_review",
+                        "return", None, "重做", now=T0, return_to="approve")
