@@ -100,6 +100,10 @@ def rechecks_after_approval(pack: RegionPack, *, applies_for: str, procedure: st
             due = add_months(approved_on, int(months))
             out.append(Recheck("DT-CASE-RECHECK", pack.rules["DT-CASE-RECHECK"], due,
                                date.fromordinal(due.toordinal() - int(p["lead_days"])), p["role"], i))
+        if p.get("district_after_months") is not None:  # the district re-checks 100% of them
+            due = add_months(approved_on, int(p["district_after_months"]))
+            out.append(Recheck("DT-CASE-RECHECK", f"{pack.rules['DT-CASE-RECHECK']} (district re-check, 100%)", due,
+                               date.fromordinal(due.toordinal() - int(p["lead_days"])), "district", len(out) + 1))
         return out
     return []
 

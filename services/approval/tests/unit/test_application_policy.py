@@ -62,8 +62,9 @@ def test_any_recheck_yearly_or_half_yearly() -> None:
 def test_dt_case_recheck_revisits_case_by_case_recipients_twice_a_year() -> None:
     visits = ap.rechecks_after_approval(DT, applies_for="expenditure", procedure="wenzhou-dongtou/case_by_case/2021.1",
                                         findings={}, approved_on=DAY)
-    assert [(v.rule, v.round, v.due_on) for v in visits] == [
-        ("DT-CASE-RECHECK", 1, date(2026, 9, 2)), ("DT-CASE-RECHECK", 2, date(2027, 3, 2))]
+    assert [(v.rule, v.round, v.due_on, v.role) for v in visits] == [
+        ("DT-CASE-RECHECK", 1, date(2026, 9, 2), "clerk"), ("DT-CASE-RECHECK", 2, date(2027, 3, 2), "clerk"),
+        ("DT-CASE-RECHECK", 3, date(2026, 6, 2), "district")]  # the district re-checks every one
     assert ap.next_recheck(DT, applies_for="expenditure", findings={}, rule="DT-CASE-RECHECK", done_on=DAY,
                            round_=1) == []
     assert ap.rechecks_after_approval(DT, applies_for="expenditure", procedure="wenzhou-dongtou/expenditure/2021.1",
