@@ -30,9 +30,7 @@ def dibao_application(today: date) -> dict:
                          "members": [{"id_number": ID_NUMBER, "name": "陈阿婆", "relation": "self",
                                       "birth_date": "1950-01-01", "disabled": False, "seriously_ill": True,
                                       "able_to_work": False}]}
-    body["situation"] = {"events": [{"kind": "chronic_illness", "occurred_on": today.isoformat(),
-                                     "description": "长期患病，无收入"}],
-                         "severity": "moderate", "expenses": [], "needs": []}
+    body["situation"] = {"events": [], "expenses": [], "needs": []}  # an application states no emergency
     return body
 
 

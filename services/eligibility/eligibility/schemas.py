@@ -135,8 +135,11 @@ class Expense(_Body):
 
 
 class Situation(_Body):
-    events: list[SituationEvent] = Field(min_length=1, max_length=MAX_EVENTS)
-    severity: Literal["light", "moderate", "serious", "severe"]
+    """The trouble stated. Temporary assistance names at least one event and its severity
+    (intake_rules); an application for dibao, marginal or tekun status may state none."""
+
+    events: list[SituationEvent] = Field(default_factory=list, max_length=MAX_EVENTS)
+    severity: Literal["light", "moderate", "serious", "severe"] | None = None
     expenses: list[Expense] = Field(default_factory=list, max_length=MAX_EXPENSES)
     needs: list[Need] = Field(default_factory=list, max_length=len(get_args(Need)))
 
