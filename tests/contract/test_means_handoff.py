@@ -16,7 +16,7 @@ from eligibility.schemas import CaseIn
 from means_check import service as means_check
 from means_check.policy import scope_for
 from relief_shared.contract import consumers as declared
-from relief_shared.contract.case import CaseType, HouseholdStatus
+from relief_shared.contract.case import AppliesFor, CaseType, HouseholdStatus
 from relief_shared.samples import SAMPLE_ID_NUMBER, fire_case
 
 from .test_chain import BACKENDS, CALENDAR, CLERK, PACKS, _with, databases
@@ -24,12 +24,14 @@ from .test_chain import BACKENDS, CALENDAR, CLERK, PACKS, _with, databases
 SPOUSE = "210902198203051236"
 
 
-@pytest.mark.parametrize(("region", "case_type", "status"),
-                         list(itertools.product(PACKS.codes(), get_args(CaseType), get_args(HouseholdStatus))))
+@pytest.mark.parametrize(("region", "case_type", "status", "applies_for"),
+                         list(itertools.product(PACKS.codes(), get_args(CaseType), get_args(HouseholdStatus),
+                                                get_args(AppliesFor))))
 def test_eligibility_sends_the_household_exactly_when_means_check_would_query(region: str, case_type: str,
-                                                                             status: str) -> None:
+                                                                             status: str, applies_for: str) -> None:
     pack = PACKS.get(region)
-    assert needs_department_data(pack, case_type, status) == (scope_for(pack, case_type, status).scope == "full")
+    assert needs_department_data(pack, case_type, status, applies_for) == (
+        scope_for(pack, case_type, status, applies_for).scope == "full")
 
 
 def expenditure_case(consent: bool) -> dict:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from approval import domain, service
+from approval import archive, domain, rechecks, service
+from approval.record import render_html
 from relief_shared.auth import STAFF_ROLES, Principal, require
 from relief_shared.idempotency import IdempotentRequest
 from relief_shared.money import Yuan
@@ -45,6 +46,12 @@ class Findings(BaseModel):
     visited_on: date | None = None
     contested: bool = Field(False, description="the facts are disputed: the democratic appraisal cannot be skipped "
                                                "(ANY-NO-APPRAISAL)")
+    self_care: Literal["full_loss", "moderate", "mild", "self_caring"] | None = Field(
+        None, description="tekun: the applicant's self-care ability, assessed at the home visit (DT-CARE, Dongtou 二)")
+    dispersed: bool | None = Field(None, description="tekun: cared for at home (分散供养), not in an institution")
+    income_unstable: bool | None = Field(
+        None, description="dibao: income not steady and members able to work: re-checked every six months "
+                          "(ANY-RECHECK), otherwise yearly")
 
 
 class Notice(BaseModel):
@@ -269,13 +276,19 @@ class ApprovalOut(BaseModel):
     instalments: list[dict[str, Any]] | None = None
     objections: list[dict[str, Any]] = Field(default_factory=list)
     deliberations: list[dict[str, Any]] = Field(default_factory=list)
+    record: dict[str, Any] | None = Field(
+        None, description="the approval record (FX-RECORD, FX-LEDGER): the subject's facts, the reason, the amount, "
+                          "every actor and decision, the unit; printable with `Accept: text/html` or `?format=html`")
 
 
 @router.get("/tasks", response_model=list[TaskOut])
 async def list_tasks(runtime: RuntimeDep, principal: Staff) -> list[dict[str, Any]]:
     """The caller's inbox: open tasks for their roles, in their org unit (the district: its region,
-    and a task `escalation` for every breached deadline of the region's cases)."""
-    return await service.inbox(principal, runtime.db.reading())
+    and a task `escalation` for every breached deadline of the region's cases), the district's
+    `spot_check` reviews (DT-SPOT) and the re-checks that have come up (`recheck`: ANY-RECHECK,
+    DT-CASE-RECHECK)."""
+    return await service.inbox(principal, runtime.db.reading()) + \
+        await rechecks.inbox(principal, runtime.db.reading(), now=runtime.clock.now())
 
 
 @router.post("/cases/{case_id}/decisions", status_code=201, response_model=DecisionOut)
@@ -368,9 +381,27 @@ async def import_kin(body: KinImportIn, principal: Annotated[Principal, Depends(
                                     runtime.db.uow(), now=runtime.clock.now())
 
 
-@router.get("/approvals/{case_id}", response_model=ApprovalOut)
-async def get_approval(case_id: CaseId, runtime: RuntimeDep, principal: Staff) -> dict[str, Any]:
-    """The route with its rules and sources, every step with its actor (every open step: steps run
-    in parallel), the history of every task with returns, objections and deliberations, and the
-    case's deadlines that approval owns (state, met, late_by, rule, clause)."""
-    return await service.approval_view(case_id, principal, runtime.db.reading(), now=runtime.clock.now())
+@router.get("/approvals/{case_id}", response_model=ApprovalOut,
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                             "description": "JSON, or the printable A4 record (FX-RECORD) as HTML"}})
+async def get_approval(case_id: CaseId, runtime: RuntimeDep, principal: Staff,
+                       format: Annotated[Literal["json", "html"] | None, Query()] = None,  # noqa: A002
+                       accept: Annotated[str | None, Header()] = None) -> Any:
+    """The route with its rules and sources, each step with its actor, and the case's deadlines
+    that approval owns (state, met, late_by, rule, clause), with the approval record (`record`).
+    `Accept: text/html` or `?format=html`: the record as a print-ready A4 page for the archive."""
+    now = runtime.clock.now()
+    if format == "html" or (format is None and _prefers_html(accept)):
+        doc = await archive.record_of(case_id, principal, runtime.db.reading(), packs=runtime.packs, now=now)
+        return HTMLResponse(render_html(doc, generated_at=now))
+    return await archive.approval_with_record(case_id, principal, runtime.db.reading(), packs=runtime.packs, now=now)
+
+
+def _prefers_html(accept: str | None) -> bool:
+    """HTML only when asked for before JSON (a browser's `text/html, …`; `*/*` stays JSON)."""
+    if not accept:
+        return False
+    kinds = [part.split(";")[0].strip() for part in accept.split(",")]
+    html = kinds.index("text/html") if "text/html" in kinds else None
+    json_ = kinds.index("application/json") if "application/json" in kinds else None
+    return html is not None and (json_ is None or html < json_)

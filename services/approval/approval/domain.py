@@ -337,6 +337,10 @@ class Approval:
             if channel is not None or instalments:
                 raise UnsupportedDecision("`channel` and `instalments` go only with the deciding approval")
             decided = None
+        missing = [k for k in plan.report_requires if (report or {}).get(k) is None]
+        if missing:
+            raise Refused(f"step {step!r} must report {', '.join(missing)} ({plan.rule})",
+                          field_=f"findings.{missing[0]}", rule=plan.rule or None)
         if step == "investigation":
             if not report or not str(report.get("summary", "")).strip():
                 raise Refused("the investigation approves with its report (findings.summary)", field_="findings")
@@ -468,6 +472,8 @@ class Approval:
             if amount is not None and amount != self.amount:
                 raise AmountRefused(f"this step consents to the amount {self.amount}; it cannot change it")
             return self.amount
+        if amount is None and self.ceiling.fen == 0 and self.details.get("status_only"):
+            return Money(0)  # a status without a monthly payment (marginal): nothing to price
         if amount is None:
             raise AmountRefused("an approval needs an amount")
         refusal = policy.amount_refusal(amount, self.ceiling, self.deliberated_amount)

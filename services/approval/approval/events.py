@@ -1,9 +1,9 @@
 """approval's event door: the declared consumer bound to its use case."""
 from functools import partial
 
-from approval import service
-from relief_shared.contract.consumers import (APPROVAL_CALCULATED, APPROVAL_DEADLINE_STOPS, APPROVAL_ESCALATIONS,
-                                             APPROVAL_MEANS_VERIFIED)
+from approval import applications, service
+from relief_shared.contract.consumers import (APPROVAL_CALCULATED, APPROVAL_CLASSIFIED, APPROVAL_DEADLINE_STOPS,
+                                             APPROVAL_ESCALATIONS, APPROVAL_MEANS_VERIFIED)
 from relief_shared.inbox import Subscription
 from relief_shared.runtime import Runtime
 
@@ -15,4 +15,6 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
                                                                   calendar=runtime.calendar)),
             Subscription(APPROVAL_ESCALATIONS, service.on_deadline),
             Subscription(APPROVAL_MEANS_VERIFIED, partial(service.on_means_verified, packs=runtime.packs,
-                                                          calendar=runtime.calendar))]
+                                                          calendar=runtime.calendar)),
+            Subscription(APPROVAL_CLASSIFIED, partial(applications.on_case_classified, packs=runtime.packs,
+                                                         calendar=runtime.calendar))]

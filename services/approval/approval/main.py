@@ -1,7 +1,7 @@
 """approval's composition root: `uvicorn approval.main:app`."""
 from fastapi import FastAPI
 
-from approval import api, events
+from approval import api, applications_api, events, spot_check_api
 from approval.settings import Settings
 from approval.store import UnitOfWork, deadlines, metadata, plumbing
 from relief_shared.runtime import ServiceSpec, create_app
@@ -12,10 +12,10 @@ SPEC = ServiceSpec(
     description="Approval routing, segregation of duties, decisions and deadlines (policy.md §4).",
     metadata=metadata,
     plumbing=plumbing,
-    routers=[api.router],
+    routers=[api.router, spot_check_api.router, applications_api.router],
     subscriptions=events.subscriptions,
     unit_of_work=UnitOfWork,
-    problems=api.PROBLEMS,
+    problems={**api.PROBLEMS, **spot_check_api.PROBLEMS, **applications_api.PROBLEMS},
     deadlines=deadlines,
 )
 

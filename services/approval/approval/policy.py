@@ -51,6 +51,7 @@ class StepPlan:
     opens_on: str | None = None  # a step after the approval, opened by an event (paperwork: payment.paid)
     period: tuple[int, str] | None = None  # how long a public notice runs once posted
     decides_amount: bool = False
+    report_requires: tuple[str, ...] = ()  # what the step's report must state (tekun: self_care, DT-CARE)
 
     def needed_for(self, amount: Money) -> bool:
         return self.only_above is None or amount > self.only_above

@@ -95,7 +95,8 @@ def _step(pack: RegionPack, raw: Mapping[str, Any], as_of: date, source: str) ->
         after=tuple(raw["after"]) if "after" in raw else None, duty=duty, rule=raw.get("rule", ""),
         within=_span(raw.get("within"), name, "within"), skip_unless=raw.get("skip_unless"),
         closes_on=raw.get("closes_on"), opens_on=raw.get("opens_on"), period=_span(raw.get("period"), name, "period"),
-        decides_amount=bool(raw.get("decides_amount", False)))
+        decides_amount=bool(raw.get("decides_amount", False)),
+        report_requires=tuple(raw.get("report_requires", ())))
 
 
 def _span(raw: Any, step: str, what: str) -> tuple[int, str] | None:

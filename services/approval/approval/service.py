@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from approval import payloads, policy, store
+from approval import (application_payloads, application_policy, facts, payloads, policy, rechecks,
+                      spot_check_service, store)
 from approval.domain import (Actor, AdvanceRevoked, Approval, CaseApproved, CaseRejected, Deliberated, DutyConflict,
                              Event, Instalment, NoOpenTask, NoSuchCase, NotAllowed, PaperworkCompleted,
-                             PaperworkFiled, Payee, Person, Refused, StepReturned, TaskOpened)
+                             PaperworkFiled, Payee, Person, ProcedureCompleted, Refused, StepReturned,
+                             TaskOpened)
 from approval.store import Escalation, UnitOfWork
 from relief_shared import deadlines
 from relief_shared.auth import Principal
@@ -37,7 +39,7 @@ MEANS_CHECK = Person("system:means-check", "means-check")
 KIN_RULE = "LF-KIN"
 # the events after which the region's approval-owned limits may close
 STOPPING = {CaseApproved: "case.approved", CaseRejected: "case.rejected", PaperworkCompleted:
-            "approval.paperwork_completed", PaperworkFiled: "approval.filed"}
+            "approval.paperwork_completed", PaperworkFiled: "approval.filed", ProcedureCompleted: "case.approved"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ async def on_benefit_calculated(event: Envelope[BenefitCalculated], uow: UnitOfW
     await start_procedure(approval, uow, packs=packs, calendar=calendar, as_of=event.data.as_of,
                           started_at=event.data.accepted_at or event.occurred_at, cause=event,
                           household={member_key(approval.payee.id_number), *event.data.household_member_keys})
+    await uow.facts.put(case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit,
+                        at=event.occurred_at, reason=facts.reason_of(event))  # FX-RECORD: why this amount
 
 
 async def start_procedure(approval: Approval, uow: UnitOfWork, *, packs: RegionPacks, calendar: WorkingCalendar,
@@ -367,7 +371,9 @@ async def inbox(principal: Principal, uow: UnitOfWork) -> list[dict[str, Any]]:
         items = await uow.approvals.open_tasks(roles=list(principal.roles), region=principal.region,
                                                org_unit=principal.org_unit)
         raised = await uow.escalations.open_for(roles=list(principal.roles), region=principal.region)
-    return [payloads.inbox_item(item) for item in items] + [payloads.escalation_item(e) for e in raised]
+        drawn = await uow.spot_checks.open_reviews(roles=list(principal.roles), region=principal.region)
+    return [payloads.inbox_item(item) for item in items] + [payloads.escalation_item(e) for e in raised] + \
+        [spot_check_service.inbox_item(r) for r in drawn]  # DT-SPOT: the district's review of each drawn case
 
 
 async def approval_view(case_id: str, principal: Principal, uow: UnitOfWork, *, now: datetime) -> dict[str, Any]:
@@ -431,6 +437,7 @@ async def _commit_change(approval: Approval, uow: UnitOfWork, packs: RegionPacks
         stop = STOPPING.get(type(event))
         if stop and pack.stops_a_limit(SOURCE, stop):
             closed += await uow.deadlines.close(approval.case_id, stopped_by=stop, at=now)
+    opened += await rechecks.schedule(approval, uow, packs, calendar, now=now)  # ANY-RECHECK, DT-CASE-RECHECK
     uow.record(*_envelopes(approval, approval.events, by=by, minutes=minutes))
     uow.record(*(deadlines.envelope("closed", d, service=SOURCE) for d in closed))
     uow.record(*(deadlines.envelope("opened", d, service=SOURCE) for d in opened))
@@ -493,6 +500,9 @@ def _envelopes(approval: Approval, events: list[Event], *, cause: Envelope[Any] 
     for event in events:
         if isinstance(event, TaskOpened):
             payload: Any = payloads.requested(approval, event.task, SYSTEM)
+        elif isinstance(event, (CaseApproved, ProcedureCompleted)) and \
+                approval.type in application_policy.STATUS_PROGRAMMES:
+            payload = application_payloads.approved(approval, event, by or SYSTEM)  # the status, not a payment
         elif isinstance(event, CaseApproved):
             payload = payloads.approved(approval, event, by or SYSTEM)
         elif isinstance(event, CaseRejected):

@@ -10,16 +10,16 @@ from sqlalchemy import (BigInteger, Boolean, Column, Date, ForeignKey, Index, In
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approval.domain import Approval, DutyConflict, NoOpenTask, Payee, Person, Task
+from approval.facts import Facts
+from approval.recheck_store import Rechecks
+from approval.spot_check_store import SpotChecks
 from approval.policy import Route, StepPlan
 from relief_shared import db
-from relief_shared.db import UtcDateTime, insert_if_absent, new_metadata
+from approval.schema import metadata, plumbing
+from relief_shared.db import UtcDateTime, insert_if_absent
 from relief_shared.deadlines import SIGNAL, DeadlineTable, Deadlines
 from relief_shared.kin import member_key
 from relief_shared.money import Money
-from relief_shared.plumbing import Plumbing
-
-metadata = new_metadata()
-plumbing = Plumbing(metadata)
 
 approvals = Table(
     "approvals", metadata,
@@ -462,8 +462,14 @@ class UnitOfWork(db.UnitOfWork):
     objections: Objections
     deliberations: Deliberations
     means: MeansResults
+    facts: Facts
+    spot_checks: SpotChecks
+    rechecks: Rechecks
 
     def bind(self, conn: AsyncConnection) -> None:
+        self.rechecks = Rechecks(conn)
+        self.facts = Facts(conn)
+        self.spot_checks = SpotChecks(conn)
         self.approvals = Approvals(conn)
         self.deadlines = Deadlines(conn, deadlines, on_change=lambda: self.signal_after_commit(SIGNAL))
         self.escalations = Escalations(conn)
@@ -505,7 +511,7 @@ def _step_json(s: StepPlan) -> dict:
     extra = {"after": list(s.after) if s.after is not None else None, "duty": s.duty or None, "rule": s.rule or None,
              "within": list(s.within) if s.within else None, "skip_unless": s.skip_unless, "closes_on": s.closes_on,
              "opens_on": s.opens_on, "period": list(s.period) if s.period else None,
-             "decides_amount": s.decides_amount or None}
+             "decides_amount": s.decides_amount or None, "report_requires": list(s.report_requires) or None}
     raw.update({k: v for k, v in extra.items() if v is not None})
     return raw
 
@@ -517,7 +523,8 @@ def _route(raw: dict) -> Route:
                            rule=s.get("rule") or "", within=tuple(s["within"]) if s.get("within") else None,
                            skip_unless=s.get("skip_unless"), closes_on=s.get("closes_on"), opens_on=s.get("opens_on"),
                            period=tuple(s["period"]) if s.get("period") else None,
-                           decides_amount=bool(s.get("decides_amount"))) for s in raw["steps"])
+                           decides_amount=bool(s.get("decides_amount")),
+                           report_requires=tuple(s.get("report_requires") or ())) for s in raw["steps"])
     return Route(tuple(raw["rules"]), tuple(raw["skipped"]), tuple(raw["sources"]), steps, raw.get("pack_version", ""),
                  raw.get("procedure", ""), raw.get("deliberation"))
 

@@ -76,13 +76,16 @@ async def on_case_classified(event: Envelope[CaseClassified], uow: UnitOfWork, p
                              packs: RegionPacks) -> None:
     """Calculate the amount of an emergency or expenditure case as of its acceptance, once.
 
-    A referral-only case has no amount. A case calculated before (another classification
+    A referral-only case has no amount, nor has an application for dibao, marginal or tekun
+    status: that is no temporary assistance (approval decides it by the region's procedure). A case calculated before (another classification
     event for it) keeps its first result: approval acts on one calculation per case. `paid` is
     what disbursement paid the person and household this year, read before the transaction
     where the region has yearly caps (None: unknown, and the trace says so).
     """
     data = event.data
     kind = data.classification.type
+    if data.applies_for != "temporary_assistance":
+        return  # a dibao, marginal or tekun application is no one-off aid: approval's procedure decides it (DT-20D)
     if kind not in CALCULATED_TYPES or await uow.calculations.exists(event.case_id):
         return
     try:

@@ -29,7 +29,7 @@ class FieldError:
 
 def problems(case: CaseIn, today: date) -> list[FieldError]:
     """Every rule broken by `case`, in the order of the body; empty when the window may accept it."""
-    return [*_dates(case, today), *_people(case, today), *_needs(case), *_severity(case)]
+    return [*_trouble(case), *_dates(case, today), *_people(case, today), *_needs(case), *_severity(case)]
 
 
 def check(case: CaseIn, today: date) -> None:
@@ -38,6 +38,14 @@ def check(case: CaseIn, today: date) -> None:
     if found:
         fields = ", ".join(dict.fromkeys(f.field for f in found))
         raise Unprocessable(f"Invalid fields: {fields}", errors=[asdict(f) for f in found])
+
+
+def _trouble(case: CaseIn) -> Iterator[FieldError]:
+    """Temporary assistance answers a stated trouble: at least one event (an emergency's severity
+    is `_severity`'s). A dibao, marginal or tekun application rests on the household's means, not
+    on an event: it may state none."""
+    if case.applies_for == "temporary_assistance" and not case.situation.events:
+        yield FieldError("situation.events", "temporary assistance names at least one event", "too_short")
 
 
 def _when(field: str, day: date, today: date) -> Iterator[FieldError]:

@@ -17,13 +17,18 @@ from relief_shared.regions import RegionPack
 from eligibility.schemas import CaseIn
 
 EXPENDITURE_ONLY_STATUSES = frozenset({"dibao", "tekun", "registered_poor"})
+STATUS_APPLICATIONS = frozenset({"dibao", "marginal", "tekun"})
 
 
-def needs_department_data(pack: RegionPack, classification_type: str, household_status: str) -> bool:
+def needs_department_data(pack: RegionPack, classification_type: str, household_status: str,
+                          applies_for: str = "temporary_assistance") -> bool:
     """By the rules the region declares: a region without ADV-SKIP checks its emergencies, one
-    without CQ-EXP-ONLY checks every expenditure household in full."""
+    without CQ-EXP-ONLY checks every expenditure household in full; an application for dibao,
+    marginal or tekun status is always checked in full (its decision waits for means.verified)."""
     if classification_type == "referral_only":
         return False
+    if applies_for in STATUS_APPLICATIONS:
+        return True
     if classification_type == "emergency" and pack.has_rule("ADV-SKIP"):
         return False
     return not (classification_type == "expenditure" and household_status in EXPENDITURE_ONLY_STATUSES
@@ -35,7 +40,7 @@ def verification_needed(classified: Envelope[CaseClassified], request: CaseIn, p
     """The household for means-check, or None when the case needs no department query. Without
     the household's consent the members are left out: nothing may be queried about them."""
     data = classified.data
-    if not needs_department_data(pack, data.classification.type, data.household.status):
+    if not needs_department_data(pack, data.classification.type, data.household.status, data.applies_for):
         return None
     consented = request.consent.means_check
     members = [HouseholdMember(id_number=m.id_number, relation=m.relation) for m in request.household.members]

@@ -135,7 +135,10 @@ class Expense(_Body):
 
 
 class Situation(_Body):
-    events: list[SituationEvent] = Field(min_length=1, max_length=MAX_EVENTS)
+    """The trouble stated. Temporary assistance names at least one event, an emergency its
+    severity (intake_rules); an application for dibao, marginal or tekun status may state none."""
+
+    events: list[SituationEvent] = Field(default_factory=list, max_length=MAX_EVENTS)
     severity: Literal["light", "moderate", "serious", "severe"] | None = Field(
         None, description="required for an emergency (a sudden event of CLS-EMG), optional otherwise")
     expenses: list[Expense] = Field(default_factory=list, max_length=MAX_EXPENSES)

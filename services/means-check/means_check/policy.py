@@ -25,10 +25,18 @@ class Scope:
     reason: str
 
 
-def scope_for(pack: RegionPack, classification_type: str, household_status: str) -> Scope:
+STATUS_APPLICATIONS = frozenset({"dibao", "marginal", "tekun"})
+
+
+def scope_for(pack: RegionPack, classification_type: str, household_status: str,
+              applies_for: str = "temporary_assistance") -> Scope:
     if classification_type == "referral_only":
         return Scope("skipped", "none", ("CLS-ROUTE-OUT",),
                      "referral-only case: routed to another programme, no means check (Fuxin 二)")
+    if applies_for in STATUS_APPLICATIONS:  # no advance, no expenditure-only shortcut: the status rests on it
+        return Scope("requested", "full", ("ANY-MEANS-SOURCES",),
+                     f"an application for {applies_for} status: full household economic status verification "
+                     f"({pack.rules.get('ANY-MEANS-SOURCES', 'policy.md §5')})")
     if classification_type == "emergency" and pack.has_rule("ADV-SKIP"):
         return Scope("skipped", "none", ("ADV-SKIP",),
                      f"emergency case helped in advance: means check skipped ({pack.rules['ADV-SKIP']})")

@@ -41,7 +41,7 @@ async def on_case_classified(event: Envelope[CaseClassified], uow: UnitOfWork, *
         pack = packs.get(event.region)
     except UnknownRegion as exc:
         raise Poison(f"cannot scope the means check of case {event.case_id}: {exc}") from exc
-    scope = scope_for(pack, data.classification.type, data.household.status)
+    scope = scope_for(pack, data.classification.type, data.household.status, data.applies_for)
     await uow.checks.add(case_id=event.case_id, region=event.region, scope=scope)
     if scope.status == "skipped":
         uow.record(Envelope.new(MeansSkipped(scope=scope.scope, rules=list(scope.rules), reason=scope.reason,

@@ -58,3 +58,7 @@ ELIGIBILITY_STATUS_REGISTER = consumer(
     purpose="keeps each person's current dibao / marginal / tekun status per region for the no-paper status "
             "lookup (DT-NO-PAPER) and pushes each entry and exit to the education bureau, effective the first "
             "day of the next month (DT-EDU-NEXT-MONTH)")
+APPROVAL_CLASSIFIED = consumer(
+    "approval-classified", service="approval", events=[("case.classified", 1)],
+    purpose="keeps the subject's facts for the approval record (FX-RECORD) and starts the procedure of a dibao, "
+            "tekun or marginal application (DT-20D)")

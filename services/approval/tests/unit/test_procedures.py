@@ -44,8 +44,10 @@ def test_every_region_procedure_builds_with_its_version(region: str, kind: str) 
 def test_a_region_without_a_procedure_says_so() -> None:
     with pytest.raises(MissingParameter):
         procedures.build(PACKS.get("linfen"), "expenditure", AS_OF)
-    with pytest.raises(MissingParameter):  # the hook for DT-20D: no pack has it yet
-        policy.application_route(PACKS.get("wenzhou-dongtou"), "dibao", AS_OF)
+    with pytest.raises(MissingParameter):  # the hook for DT-20D: Fuxin has no dibao procedure
+        policy.application_route(PACKS.get("fuxin-haizhou"), "dibao", AS_OF)
+    assert policy.application_route(PACKS.get("wenzhou-dongtou"), "dibao", AS_OF).procedure.startswith(
+        "wenzhou-dongtou/dibao/")
 
 
 def test_fuxin_district_consent_is_above_the_town_limit_only() -> None:

@@ -108,3 +108,10 @@ def test_check_refuses_with_every_field_named_and_passes_a_good_body() -> None:
     assert all(e["message"] for e in refused.value.errors)
     assert refused.value.detail == "Invalid fields: consent.signed_on, household.members.0.birth_date"
     assert SAMPLE_ID_NUMBER not in refused.value.detail
+
+
+def test_temporary_assistance_states_an_event_and_its_severity_an_application_need_not() -> None:
+    quiet = {**fire_case(), "situation": {"events": [], "expenses": [], "needs": []}}
+    assert found(quiet) == [("situation.events", "too_short")]  # no event: no emergency to need a severity
+    assert found({**quiet, "applies_for": "dibao"}) == []
+    assert found({**quiet, "applies_for": "tekun"}) == []
