@@ -48,6 +48,13 @@ class CaseView:
         elif event_type == "approval.requested":
             self.approval.update({"route": data.get("route"), "step": data.get("step"), "role": data.get("role"),
                                   "due": data.get("due"), "task_id": data.get("task_id")})
+        elif event_type == "status.changed":
+            self.approval.update({"decision": "approved" if data.get("status") != "none" else "terminated",
+                                  "status": data.get("status"), "since": data.get("since"),
+                                  "monthly_amount": data.get("monthly_amount"), "decided_at": at.isoformat()})
+        elif event_type == "approval.returned":
+            self.approval.update({"returned_to": data.get("step"), "round": data.get("round"),
+                                  "reason": data.get("reason")})
         elif event_type in ("case.approved", "case.rejected"):
             decided_by = data.get("approved_by") or data.get("rejected_by")
             self.approval.update({"decision": event_type.split(".")[1], "amount": data.get("amount"),
@@ -100,6 +107,8 @@ def iso_duration(seconds: int) -> str:
 def status_after(event_type: str, data: dict[str, Any]) -> str | None:
     if event_type == "case.classified" and (data.get("classification") or {}).get("type") == "referral_only":
         return "referred"
+    if event_type == "status.changed":  # an application decided (approved) or a status ended (closed)
+        return "closed" if data.get("status") == "none" else "approved"
     return STATUS_AFTER.get(event_type)
 
 

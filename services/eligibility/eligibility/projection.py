@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from relief_shared.contract import Envelope, Payload
-from relief_shared.contract.approval import ApprovalRequested, CaseApproved, CaseRejected
+from relief_shared.contract.approval import (ApprovalDeliberated, ApprovalRequested, ApprovalReturned, CaseApproved,
+                                            CaseRejected, CaseRevoked, PaperworkCompleted, PaperworkFiled)
 from relief_shared.contract.benefit import BenefitCalculated
 from relief_shared.contract.case import CaseClassified, CaseReceived
 from relief_shared.contract.deadline import (DeadlineBreached, DeadlineClosed, DeadlineDueSoon, DeadlineFacts,
                                              DeadlineOpened, DeadlineRescheduled)
 from relief_shared.contract.means import MeansRequested, MeansSkipped, MeansVerified
 from relief_shared.contract.payment import PaymentFailed, PaymentPaid, PaymentScheduled, PaymentSent
+from relief_shared.contract.status import StatusChanged
 from relief_shared.contract.referral import (ReferralAcknowledgedBase, ReferralCompletedBase, ReferralOverdueBase,
                                              ReferralRequestedBase, ReferralRequestedNoId)
 
@@ -26,6 +28,10 @@ VIEW_FIELDS: dict[type[Payload], set[str]] = {
     ApprovalRequested: {"route", "step", "role", "due", "task_id"},
     CaseApproved: {"approved_by", "amount", "step", "comment"},
     CaseRejected: {"rejected_by", "step", "comment"},
+    ApprovalReturned: {"step", "round", "reason"},
+    ApprovalDeliberated: {"held_on", "participants", "decided_amount", "amount_ceiling"},
+    CaseRevoked: {"reason", "fraudulent", "recover"},
+    StatusChanged: {"status", "previous", "since", "monthly_amount", "household_size"},  # never the person
     **{kind: PAYMENT for kind in (PaymentScheduled, PaymentSent, PaymentPaid, PaymentFailed)},
     **{kind: set(DeadlineFacts.model_fields) for kind in (DeadlineOpened, DeadlineDueSoon, DeadlineBreached,
                                                           DeadlineClosed, DeadlineRescheduled)},
@@ -72,6 +78,21 @@ def summary(data: Payload) -> str:
             text, rules = f"approved {data.amount}", data.rules
         case CaseRejected():
             text, rules = "rejected", data.rules
+        case ApprovalReturned():
+            text, rules = f"returned to {data.step} (round {data.round}): {data.reason}", []
+        case ApprovalDeliberated():
+            text, rules = (f"deliberated by {data.participants} appraisers: {data.decided_amount} "
+                           f"(formula ceiling {data.amount_ceiling})"), data.rules
+        case PaperworkCompleted():
+            text, rules = f"advance-aid paperwork completed for {data.amount}", data.rules
+        case PaperworkFiled():
+            text, rules = "advance-aid paperwork filed by the district", data.rules
+        case CaseRevoked():
+            text, rules = f"approval revoked{' (fraud: to be recovered)' if data.fraudulent else ''}", data.rules
+        case StatusChanged():
+            amount = f", {data.monthly_amount} a month" if data.monthly_amount is not None else ""
+            text = (f"status {data.previous} → {data.status} from {data.since.isoformat()}{amount}")
+            rules = data.rules
         case PaymentScheduled():
             text, rules = f"payment of {data.amount} scheduled", data.rules
         case PaymentSent():

@@ -181,8 +181,13 @@ async def fold(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
     records them, the case-view consumer (deduplicated by its inbox) folds everyone else's, a
     fetched batch at a time."""
     unknown = {e.case_id for e in events} - await uow.cases.known({e.case_id for e in events})
+    if unknown:  # an imported recipient's status.changed names no case here: the register alone keeps it
+        events = [e for e in events if e.case_id not in unknown or e.type != "status.changed"]
+        unknown = {e.case_id for e in events} & unknown
     if unknown:
         raise LookupError(f"cases not known here yet: {', '.join(sorted(unknown))}")  # transient: retried
+    if not events:
+        return
     entries = [projection.timeline_entry(e) for e in events]
     await uow.cases.advance([(entry.case_id, status) for status, entry in entries], datetime.now(timezone.utc))
     await uow.timeline.add([entry for _, entry in entries])

@@ -16,8 +16,11 @@ ELIGIBILITY_INTAKE = consumer(
 ELIGIBILITY_CASE_VIEW = consumer(
     "eligibility-case-view", service="eligibility",
     events=[("means.skipped", 1), ("means.requested", 1), ("means.verified", 1), ("benefit.calculated", 1),
-            ("approval.requested", 1), ("case.approved", 1), ("case.rejected", 1), *PAYMENT_EVENTS],
-    purpose="folds every other service's event into the case view and its timeline")
+            ("approval.requested", 1), ("case.approved", 1), ("case.rejected", 1), ("approval.returned", 1),
+            ("approval.deliberated", 1), ("approval.paperwork_completed", 1), ("approval.filed", 1),
+            ("case.revoked", 1), ("status.changed", 1), *PAYMENT_EVENTS],
+    purpose="folds every other service's event into the case view and its timeline (an application's "
+            "status.changed moves its case to approved, a termination to closed)")
 MEANS_CHECK_CLASSIFIED = consumer(
     "means-check-classified", service="means-check", events=[("case.classified", 1)],
     purpose="records whether the case needs a means check and of what scope (ADV-SKIP, CQ-EXP-ONLY)")

@@ -64,3 +64,26 @@ async def test_a_deadline_of_no_case_goes_to_the_overview_and_holds_nothing_back
     assert await eventually(both, message="both deadlines in the overview") == sorted([case_id, run.case_id])
     doc = (await client.get(f"/v1/cases/{case_id}", headers=CLERK)).json()
     assert "deadline.breached" in [t["event"] for t in doc["timeline"]]
+
+
+async def test_an_applications_status_change_moves_its_case_and_an_imported_one_holds_nothing_back(client, nats_server) -> None:  # noqa: ANN001, F811, E501
+    case_id = (await client.post("/v1/cases", json=fire_case(), headers=CLERK)).json()["case_id"]
+    imported = make_event("status.changed", "import-2026-03-01", status="dibao", previous="none", since="2026-03-01")
+    returned = make_event("approval.returned", case_id, step="investigation", round=2, reason="收入未核实")
+    approved = make_event("status.changed", case_id, status="dibao", previous="none", since="2026-03-12",
+                          monthly_amount="685.00")
+    nc = await nats.connect(nats_server.url_as("harness"))
+    js = nc.jetstream()
+    for e in (imported, returned, approved):
+        await js.publish(e.subject, e.to_bytes(), headers={"Nats-Msg-Id": e.id})
+    await nc.close()
+
+    async def decided() -> dict | None:
+        doc = (await client.get(f"/v1/cases/{case_id}", headers=CLERK)).json()
+        return doc if doc["status"] == "approved" else None
+
+    doc = await eventually(decided, message="the application's case approved")
+    lines = {t["event"]: t for t in doc["timeline"]}
+    assert "returned to investigation (round 2)" in lines["approval.returned"]["summary"]
+    assert "none → dibao from 2026-03-12, 685.00 a month" in lines["status.changed"]["summary"]
+    assert imported.data.person.id_number not in str(doc)  # the person's ID number is not kept twice
