@@ -68,6 +68,7 @@ async def submit_case(cmd: SubmitCase, uow: UnitOfWork, packs: RegionPacks, *, n
     now = now or datetime.now(timezone.utc)
     check_jurisdiction(body, clerk, packs)
     intake_rules.check(body, today=now.astimezone(SHANGHAI).date())
+    check_programme(body, packs, now)
     async with uow:
         earlier = await uow.idempotency.replay(cmd.request)
         if earlier:
@@ -90,6 +91,21 @@ async def submit_case(cmd: SubmitCase, uow: UnitOfWork, packs: RegionPacks, *, n
         await uow.idempotency.remember(cmd.request, reply)
         await uow.commit()
     return reply
+
+
+def check_programme(body: CaseIn, packs: RegionPacks, now: datetime) -> None:
+    """A dibao, tekun or marginal application is decided by its region's procedure (DT-20D, the
+    pack's `procedure_<applies_for>`): where the pack has none, the window says so at once rather
+    than accept a case that no step of the suite could ever decide."""
+    if body.applies_for == "temporary_assistance":
+        return
+    try:
+        packs.get(body.region).parameter(f"procedure_{body.applies_for}", now.astimezone(SHANGHAI).date())
+    except MissingParameter as exc:
+        raise InvalidRequest(f"region {body.region} has no {body.applies_for} procedure in its pack", errors=[
+            {"field": "applies_for", "message": f"{body.applies_for} applications are not decided through the "
+                                                f"suite in {body.region} ({exc}); record the request on paper or "
+                                                f"apply for temporary assistance"}]) from exc
 
 
 def check_jurisdiction(body: CaseIn, clerk: Principal, packs: RegionPacks) -> None:

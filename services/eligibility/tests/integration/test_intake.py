@@ -38,6 +38,7 @@ async def rows(client: httpx.AsyncClient) -> tuple[int, int]:
     ({**fire_case(), "household": {**fire_case()["household"], "monthly_income_per_capita": 812.5}},
      "household.monthly_income_per_capita"),
     ({k: v for k, v in fire_case().items() if k != "situation"}, "situation"),
+    (fire_case(applies_for="tekun"), "applies_for"),  # Fuxin's pack has no tekun procedure: no case to strand
 ])
 async def test_bad_body_is_a_problem_naming_the_field_and_changes_nothing(client, body, field) -> None:  # noqa: ANN001
     r = await client.post("/v1/cases", json=body, headers=CLERK)
