@@ -1,7 +1,7 @@
 """approval's composition root: `uvicorn approval.main:app`."""
 from fastapi import FastAPI
 
-from approval import api, applications_api, events, spot_check_api
+from approval import api, applications_api, events, spot_check_api, spot_check_monthly
 from approval.settings import Settings
 from approval.store import UnitOfWork, deadlines, metadata, plumbing
 from relief_shared.runtime import ServiceSpec, create_app
@@ -17,6 +17,7 @@ SPEC = ServiceSpec(
     unit_of_work=UnitOfWork,
     problems={**api.PROBLEMS, **spot_check_api.PROBLEMS, **applications_api.PROBLEMS},
     deadlines=deadlines,
+    background=[spot_check_monthly.draw_finished_months],
 )
 
 

@@ -28,9 +28,12 @@ def calculated(case_id: str, *, type_: str = "emergency", ceiling: str = "3000.0
 
 
 @contextlib.asynccontextmanager
-async def running(database_url: str, nats_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, object, object]]:
+async def running(database_url: str, nats_url: str,
+                  **overrides: object) -> AsyncIterator[tuple[httpx.AsyncClient, object, object]]:
     await migrated("approval", database_url)
-    app = build(Settings(database_url=database_url, nats_url=nats_url))
+    # tests draw their spot checks by hand unless they test the monthly draw itself
+    values = {"database_url": database_url, "nats_url": nats_url, "spot_checks_monthly": False, **overrides}
+    app = build(Settings(**values))
     async with serving(app) as base, httpx.AsyncClient(base_url=base) as client, harness_js(nats_url) as js:
         yield client, app.state.runtime, js
 

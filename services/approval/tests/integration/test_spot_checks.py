@@ -92,3 +92,23 @@ async def test_the_months_sample_is_drawn_once_per_street_and_reproducible_from_
         r = await client.post("/v1/spot-checks", json={"region": "fuxin-haizhou", "month": "2026-10"}, headers=fuxin)
         assert r.status_code == 422 and "DT-SPOT" in r.json()["detail"], r.text
         assert (await client.get(f"/v1/spot-checks/{beiyan['id']}", headers=fuxin)).status_code == 404
+
+
+async def test_a_finished_month_is_drawn_by_itself_once(database_url, nats_server) -> None:  # noqa: ANN001
+    # (started in real time, it draws the month before today's at once: another month, no cases)
+    async with running(database_url, nats_server.url, spot_checks_monthly=True) as (client, runtime, js):
+        assert (await client.put("/v1/ops/clock", json={"now": "2026-03-10T10:00:00+08:00"}, headers=OPS)).status_code == 200
+        for i in range(5):
+            await approved_case(client, js, f"dt-m-{i}", BEIYAN)
+        assert (await client.put("/v1/ops/clock", json={"now": "2026-04-01T00:30:00+08:00"}, headers=OPS)).status_code == 200
+
+        async def march() -> list | None:
+            found = (await client.get("/v1/spot-checks", params={"month": "2026-03"}, headers=DISTRICT)).json()
+            return found if len(found) == 3 * 4 else None
+
+        checks = await eventually(march, message="March drawn when it was over")
+        [beiyan] = [c for c in checks if (c["org_unit"], c["programme"]) == (BEIYAN, "temporary_assistance")]
+        assert beiyan["population"] == [f"dt-m-{i}" for i in range(5)] and beiyan["sample_size"] == 1
+        assert beiyan["drawn_by"]["id"] == "system:approval" and beiyan["verified"] is True
+        again = await client.post("/v1/spot-checks", json={"region": REGION, "month": "2026-03"}, headers=DISTRICT)
+        assert again.status_code == 200 and again.json()["created"] == 0  # drawn once, whoever asks
