@@ -118,8 +118,7 @@ async def file_complaint(cmd: FileComplaint, uow: UnitOfWork, packs: RegionPacks
     body, by = cmd.body, cmd.by
     if body.region not in packs:
         raise InvalidRequest(f"unknown region {body.region!r}", errors=[{"field": "region", "message": "unknown region"}])
-    if body.region != by.region:
-        raise OutsideJurisdiction(f"{by.sub} works for region {by.region}, not {body.region}")
+    by.require_region(body.region)
     pack = packs.get(body.region)
     if body.org_unit and not pack.has_org_unit(body.org_unit):
         raise InvalidRequest(f"unknown org unit {body.org_unit!r}", errors=[
@@ -271,8 +270,7 @@ class ComplaintQuery:
 
 async def list_complaints(query: ComplaintQuery, reader: Principal, uow: UnitOfWork) -> dict[str, Any]:
     """The region's complaints, newest first; town staff see their own unit's alone."""
-    if query.region != reader.region:
-        raise OutsideJurisdiction(f"{reader.sub} works for region {reader.region}, not {query.region}")
+    reader.require_region(query.region)
     assigned_to = query.assigned_to
     if not ({DISTRICT, "auditor"} & set(reader.roles)):
         if reader.org_unit is None or (assigned_to and assigned_to != reader.org_unit):

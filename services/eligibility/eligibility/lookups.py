@@ -23,7 +23,7 @@ from relief_shared.calendar import SHANGHAI
 from relief_shared.db import Database
 
 from eligibility import citizen_id
-from eligibility.domain import InvalidRequest, OutsideJurisdiction
+from eligibility.domain import InvalidRequest
 from eligibility.register_store import Entry
 from eligibility.store import UnitOfWork
 
@@ -157,8 +157,7 @@ class LogQuery:
 
 async def lookup_log(query: LogQuery, reader: Principal, uow: UnitOfWork) -> dict[str, Any]:
     """A page of the region's lookups, newest first: for auditors and the district."""
-    if query.region != reader.region:
-        raise OutsideJurisdiction(f"{reader.sub} works for region {reader.region}, not {query.region}")
+    reader.require_region(query.region)
     async with uow:
         rows, total = await uow.lookups.page(region=query.region, id_number=query.id_number, by=query.by,
                                              department=query.department, since=query.since, until=query.until,

@@ -17,7 +17,6 @@ from relief_shared.problems import Unprocessable
 from relief_shared.runtime import RuntimeDep
 
 from eligibility import department_report, referral_service
-from eligibility.domain import OutsideJurisdiction
 from eligibility.referral_store import LIST_STATES
 from eligibility.referrals import departments
 from eligibility.schemas import Day
@@ -110,8 +109,7 @@ async def department_performance(http: Request, reader: District, runtime: Runti
     acknowledge and to complete, late feedback, and the overdue referrals. JSON, or CSV with
     `Accept: text/csv`."""
     region = region or reader.region
-    if region != reader.region:
-        raise OutsideJurisdiction(f"{reader.sub} works for region {reader.region}, not {region}")
+    reader.require_region(region)
     if to < from_:
         raise Unprocessable("`to` is before `from`", errors=[{"field": "to", "message": "before `from`"}])
     start = datetime.combine(from_, time(0, 0), tzinfo=SHANGHAI)

@@ -116,8 +116,7 @@ def check_jurisdiction(body: CaseIn, clerk: Principal, packs: RegionPacks) -> No
     if not packs.get(body.region).has_org_unit(body.org_unit):
         raise InvalidRequest(f"unknown org unit {body.org_unit!r} in {body.region}", errors=[
             {"field": "org_unit", "message": "not a town/street of this region"}])
-    if body.region != clerk.region:
-        raise OutsideJurisdiction(f"{clerk.sub} works for region {clerk.region}, not {body.region}")
+    clerk.require_region(body.region)
     if clerk.org_unit and clerk.org_unit != body.org_unit:
         raise OutsideJurisdiction(f"{clerk.sub} accepts requests for {clerk.org_unit}, not {body.org_unit}")
 
@@ -226,8 +225,7 @@ async def fold_deadlines(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> No
 
 async def deadline_overview(query: DeadlineQuery, reader: Principal, uow: UnitOfWork) -> dict[str, Any]:
     """A page of the region's deadlines in one state, most urgent first; only the reader's region."""
-    if query.region != reader.region:
-        raise OutsideJurisdiction(f"{reader.sub} works for region {reader.region}, not {query.region}")
+    reader.require_region(query.region)
     async with uow:
         rows, total = await uow.deadlines.page(region=query.region, state=query.state, org_unit=query.org_unit,
                                                page=query.page, size=query.size)
@@ -275,8 +273,7 @@ def _suggested_applications(row: Any, packs: RegionPacks | None) -> list[dict[st
 
 async def list_cases(query: CaseQuery, reader: Principal, uow: UnitOfWork) -> dict[str, Any]:
     """A page of the region's cases, newest first; only the reader's own region."""
-    if query.region != reader.region:
-        raise OutsideJurisdiction(f"{reader.sub} works for region {reader.region}, not {query.region}")
+    reader.require_region(query.region)
     async with uow:
         rows, total = await uow.cases.page(region=query.region, org_unit=query.org_unit, status=query.status,
                                            page=query.page, size=query.size)
