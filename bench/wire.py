@@ -30,8 +30,14 @@ class Connections:
     async def post(self, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
         payload = json.dumps(body).encode()
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        request = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-                   f"Content-Length: {len(payload)}\r\n{head}\r\n").encode() + payload
+        return await self._send((f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+                                 f"Content-Length: {len(payload)}\r\n{head}\r\n").encode() + payload)
+
+    async def get(self, path: str, headers: dict[str, str]) -> tuple[int, Any]:
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        return await self._send(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{head}\r\n".encode())
+
+    async def _send(self, request: bytes) -> tuple[int, Any]:
         conn = await self.idle.get()
         try:
             if conn is not None:
@@ -39,26 +45,6 @@ class Connections:
                     return await self._exchange(conn, request)
                 except (asyncio.IncompleteReadError, ConnectionError):
                     conn[1].close()  # the server closed it while idle (keep-alive timeout): once more, afresh
-            conn = await asyncio.open_connection(self.host, self.port)
-            return await self._exchange(conn, request)
-        except BaseException:
-            if conn is not None:
-                conn[1].close()
-            conn = None
-            raise
-        finally:
-            self.idle.put_nowait(conn)
-
-    async def get(self, path: str, headers: dict[str, str]) -> tuple[int, Any]:
-        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        request = f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{head}\r\n".encode()
-        conn = await self.idle.get()
-        try:
-            if conn is not None:
-                try:
-                    return await self._exchange(conn, request)
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    conn[1].close()
             conn = await asyncio.open_connection(self.host, self.port)
             return await self._exchange(conn, request)
         except BaseException:
