@@ -3,6 +3,7 @@ who did it, a one-line summary naming the amount and rules, and the facts the ca
 (least personal data kept twice: never the payee, never an ID number)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from relief_shared.contract import Envelope, Payload
@@ -19,7 +20,7 @@ from relief_shared.contract.referral import (ReferralAcknowledgedBase, ReferralC
                                              ReferralRequestedBase, ReferralRequestedNoId)
 
 from eligibility.domain import status_after
-from eligibility.store import TimelineEntry
+from eligibility.store import TimelineEntry, UnitOfWork
 
 PAYMENT = {"payment_id", "amount", "channel", "due", "paid_at", "bank_reference", "reason"}
 VIEW_FIELDS: dict[type[Payload], set[str]] = {
@@ -38,6 +39,12 @@ VIEW_FIELDS: dict[type[Payload], set[str]] = {
 }
 DEADLINE_WORDS = {DeadlineOpened: "started", DeadlineDueSoon: "due soon", DeadlineBreached: "breached",
                   DeadlineClosed: "closed", DeadlineRescheduled: "counted again"}
+
+
+async def put_on_timeline(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
+    """Eligibility's own events, on the timeline in the transaction that records them (they move
+    no status: the use case that publishes them has set it already)."""
+    await uow.timeline.add([timeline_entry(e)[1] for e in events])
 
 
 def timeline_entry(event: Envelope[Any]) -> tuple[str | None, TimelineEntry]:

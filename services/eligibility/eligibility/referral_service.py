@@ -26,6 +26,7 @@ from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.regions import RegionPack
 from relief_shared.timelimits import Span, TimeLimit, due
 
+from eligibility import projection
 from eligibility import referrals as detection
 from eligibility.domain import DomainError, InvalidRequest
 from eligibility.referral_store import state_of
@@ -163,7 +164,7 @@ async def acknowledge(referral_id: str, partner: Principal, uow: UnitOfWork, *, 
                 acknowledged_at=now.astimezone(SHANGHAI), by=Actor(id=partner.sub, name=partner.name))
             event = Envelope.new(payload, case_id=row.case_id, region=row.region, source=SOURCE, at=now)
             uow.record(event)
-            await _on_timeline([event], uow)
+            await projection.put_on_timeline([event], uow)
         row = await uow.referrals.get(referral_id, region=partner.region, department=department)
         reply = Reply(200, referral_document(row, for_partner=True))
         await uow.idempotency.remember(request, reply)
@@ -216,7 +217,7 @@ async def report_result(referral_id: str, answer: Answer, partner: Principal, uo
         completed = Envelope.new(payload, case_id=row.case_id, region=row.region, source=SOURCE, at=now)
         closed = await uow.clocks.close(row.case_id, stopped_by=completed.type, at=now)
         uow.record(completed, *(deadlines.envelope("closed", d, service=SOURCE, cause=completed) for d in closed))
-        await _on_timeline([completed], uow)
+        await projection.put_on_timeline([completed], uow)
         row = await uow.referrals.get(referral_id, region=partner.region, department=department)
         reply = Reply(200, referral_document(row, for_partner=True))
         await uow.idempotency.remember(request, reply)
@@ -246,10 +247,6 @@ async def on_deadlines(uow: UnitOfWork, claimed: Sequence[tuple[str, Deadline]])
                                     correlation_id=d.correlation_id))
     if overdue:
         uow.record(*overdue)
-        await _on_timeline(overdue, uow)
+        await projection.put_on_timeline(overdue, uow)
 
 
-async def _on_timeline(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
-    from eligibility import projection
-
-    await uow.timeline.add([projection.timeline_entry(e)[1] for e in events])

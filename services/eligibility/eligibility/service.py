@@ -83,7 +83,7 @@ async def submit_case(cmd: SubmitCase, uow: UnitOfWork, packs: RegionPacks, *, n
             accepted_on=now.astimezone(SHANGHAI).date(), by=Actor(id=clerk.sub, name=clerk.name),
         ), case_id=case_id, region=body.region, source=SOURCE, at=now)
         uow.record(received)
-        await _put_on_timeline([received], uow)  # the new row's status and time are already this event's
+        await projection.put_on_timeline([received], uow)  # the new row's status and time are already this event's
         reply = Reply(201, {"case_id": case_id, "status": "received", "channel": body.channel,
                             "channel_ref": body.channel_ref,
                             "first_inquiry_owner": {"id": clerk.sub, "name": clerk.name, "org_unit": body.org_unit},
@@ -201,6 +201,10 @@ async def fold(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
         unknown = {e.case_id for e in events} & unknown
     if unknown:
         raise LookupError(f"cases not known here yet: {', '.join(sorted(unknown))}")  # transient: retried
+    await _fold_known(events, uow)
+
+
+async def _fold_known(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
     if not events:
         return
     entries = [projection.timeline_entry(e) for e in events]
@@ -217,8 +221,7 @@ async def fold_deadlines(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> No
     cases = {e.case_id for e in events if not is_complaint(e.case_id)}
     known = await uow.cases.known(cases) if cases else set()
     of_cases = [e for e in events if e.case_id in known]
-    if of_cases:
-        await fold(of_cases, uow)
+    await _fold_known(of_cases, uow)
     await uow.deadlines.upsert([(e.case_id, e.region, deadline_entry(e.data.model_dump(mode="json")), e.data.org_unit)
                                 for e in events])
 
@@ -230,10 +233,6 @@ async def deadline_overview(query: DeadlineQuery, reader: Principal, uow: UnitOf
         rows, total = await uow.deadlines.page(region=query.region, state=query.state, org_unit=query.org_unit,
                                                page=query.page, size=query.size)
     return {"items": rows, "page": query.page, "total": total}
-
-
-async def _put_on_timeline(events: Sequence[Envelope[Any]], uow: UnitOfWork) -> None:
-    await uow.timeline.add([projection.timeline_entry(e)[1] for e in events])
 
 
 async def case_document(case_id: str, reader: Principal, uow: UnitOfWork,
