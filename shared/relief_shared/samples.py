@@ -46,3 +46,22 @@ def fire_case(*, on: date | None = None, **changes: Any) -> dict[str, Any]:
         body["consent"]["signed_on"] = on.isoformat()
     body.update(changes)
     return body
+
+
+SAMPLE_SPOUSE_ID_NUMBER = "210902198203051236"
+
+
+def hospital_case(*, consent: bool = True) -> dict[str, Any]:
+    """The sample household with a spouse and yesterday's 23,000 of inpatient costs: expenditure
+    aid, whose household's means are checked with the departments (consent as given)."""
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    body = fire_case()
+    body["situation"] = {"events": [{"kind": "chronic_illness", "occurred_on": yesterday, "description": "住院"}],
+                         "severity": "serious", "needs": ["medical"],
+                         "expenses": [{"category": "medical_inpatient", "amount": "23000.00",
+                                       "incurred_from": yesterday, "incurred_to": yesterday}]}
+    body["household"]["members"].append({"id_number": SAMPLE_SPOUSE_ID_NUMBER, "name": "李强", "relation": "spouse",
+                                         "birth_date": "1982-03-05", "disabled": False, "seriously_ill": False,
+                                         "able_to_work": True})
+    body["consent"] = {"means_check": consent, "signed_on": date.today().isoformat()}
+    return body

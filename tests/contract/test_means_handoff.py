@@ -5,7 +5,6 @@ the worker does that, outside every transaction)."""
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
 from pathlib import Path
 from typing import get_args
 
@@ -17,11 +16,11 @@ from means_check import service as means_check
 from means_check.policy import scope_for
 from relief_shared.contract import consumers as declared
 from relief_shared.contract.case import AppliesFor, CaseType, HouseholdStatus
-from relief_shared.samples import SAMPLE_ID_NUMBER, fire_case
+from relief_shared.samples import SAMPLE_ID_NUMBER, SAMPLE_SPOUSE_ID_NUMBER, fire_case, hospital_case
 
 from .test_chain import BACKENDS, CALENDAR, CLERK, PACKS, _with, databases
 
-SPOUSE = "210902198203051236"
+SPOUSE = SAMPLE_SPOUSE_ID_NUMBER
 
 
 @pytest.mark.parametrize(("region", "case_type", "status", "applies_for"),
@@ -34,25 +33,11 @@ def test_eligibility_sends_the_household_exactly_when_means_check_would_query(re
         scope_for(pack, case_type, status, applies_for).scope == "full")
 
 
-def expenditure_case(consent: bool) -> dict:
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
-    body = fire_case()
-    body["situation"] = {"events": [{"kind": "chronic_illness", "occurred_on": yesterday, "description": "住院"}],
-                         "severity": "serious", "needs": ["medical"],
-                         "expenses": [{"category": "medical_inpatient", "amount": "23000.00",
-                                       "incurred_from": yesterday, "incurred_to": yesterday}]}
-    body["household"]["members"].append({"id_number": SPOUSE, "name": "李强", "relation": "spouse",
-                                         "birth_date": "1982-03-05", "disabled": False, "seriously_ill": False,
-                                         "able_to_work": True})
-    body["consent"] = {"means_check": consent, "signed_on": date.today().isoformat()}
-    return body
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_the_household_reaches_means_check_and_starts_its_verification(tmp_path: Path, backend: str) -> None:
     async with databases(tmp_path, backend) as s:
         elig, means = s["eligibility"], s["means_check"]
-        for body in (expenditure_case(True), fire_case(), expenditure_case(False)):
+        for body in (hospital_case(consent=True), fire_case(), hospital_case(consent=False)):
             await eligibility.submit_case(eligibility.SubmitCase(CaseIn.model_validate(body), CLERK), elig.db.uow(),
                                           PACKS)
         received = await elig.published()

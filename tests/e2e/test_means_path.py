@@ -3,30 +3,17 @@ public contract only: intake → classification → the household handed to mean
 department calls → the result; an emergency case beside it makes no department call."""
 from __future__ import annotations
 
-from datetime import date, timedelta
 
 import httpx
-from relief_shared.samples import SAMPLE_ID_NUMBER, SAMPLE_ORG_UNIT, fire_case
+from relief_shared.samples import (SAMPLE_ID_NUMBER, SAMPLE_ORG_UNIT, SAMPLE_SPOUSE_ID_NUMBER, fire_case,
+                                   hospital_case)
 from relief_shared.stack import Stack
 from relief_shared.testing import eventually, staff_token
 
 CLERK = staff_token("clerk", sub="clerk-hjd-01", name="李经办", org_unit=SAMPLE_ORG_UNIT)
 AUDITOR = staff_token("auditor", sub="auditor-1", org_unit=None)
 OPS = staff_token("ops", sub="ops-1", org_unit=None)
-SPOUSE = "210902198203051236"
-
-
-def expenditure_case() -> dict:
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
-    body = fire_case()
-    body["situation"] = {"events": [{"kind": "chronic_illness", "occurred_on": yesterday, "description": "住院"}],
-                         "severity": "serious", "needs": ["medical"],
-                         "expenses": [{"category": "medical_inpatient", "amount": "23000.00",
-                                       "incurred_from": yesterday, "incurred_to": yesterday}]}
-    body["household"]["members"].append({"id_number": SPOUSE, "name": "李强", "relation": "spouse",
-                                         "birth_date": "1982-03-05", "disabled": False, "seriously_ill": False,
-                                         "able_to_work": True})
-    return body
+SPOUSE = SAMPLE_SPOUSE_ID_NUMBER
 
 
 async def test_an_expenditure_household_is_verified_and_an_emergency_asks_nothing(stack: Stack) -> None:
@@ -38,7 +25,7 @@ async def test_an_expenditure_household_is_verified_and_an_emergency_asks_nothin
 
         before = await calls()
         fire = await client.post(f"{stack.url('eligibility')}/v1/cases", json=fire_case(), headers=CLERK)
-        r = await client.post(f"{stack.url('eligibility')}/v1/cases", json=expenditure_case(), headers=CLERK)
+        r = await client.post(f"{stack.url('eligibility')}/v1/cases", json=hospital_case(), headers=CLERK)
         assert r.status_code == 201 and fire.status_code == 201, r.text
         case_id, fire_id = r.json()["case_id"], fire.json()["case_id"]
 
