@@ -211,6 +211,27 @@ def parse_event(raw: bytes) -> Any:
     return REGISTRY.parse(raw)
 
 
+async def published(js: Any, subject: str, *, case_id: str | None = None) -> list[Any]:
+    """Every event its stream holds on `subject` (wildcards too), as typed envelopes, optionally
+    only one case's: read to the end by a throwaway consumer (the stream dropped duplicate ids)."""
+    from nats.errors import TimeoutError as NatsTimeoutError
+
+    from relief_shared.contract.streams import stream_of
+
+    sub = await js.pull_subscribe(subject, stream=stream_of(subject))
+    found: list[Any] = []
+    try:
+        while True:
+            try:
+                msgs = await sub.fetch(500, timeout=0.5)
+            except (NatsTimeoutError, TimeoutError):
+                break
+            found += [e for e in (parse_event(m.data) for m in msgs) if case_id is None or e.case_id == case_id]
+    finally:
+        await sub.unsubscribe()
+    return found
+
+
 def message_validator(asyncapi: dict[str, Any], message_key: str) -> Any:
     """A JSON Schema validator for one message of an AsyncAPI document (its envelope payload,
     with the document's `#/components/...` references resolved)."""

@@ -12,7 +12,8 @@ from approval import store
 from approval.main import build
 from approval.settings import Settings
 from relief_shared.contract import Envelope
-from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, serving, staff_token
+from relief_shared import testing
+from relief_shared.testing import eventually, harness_js, make_event, migrated, serving, staff_token
 
 TOWN = "fuxin-haizhou/hanjiadian"
 APPROVER = staff_token("approver", sub="approver-1", name="王审批", org_unit=TOWN)
@@ -52,13 +53,7 @@ async def task_of(client: httpx.AsyncClient, case_id: str, headers: dict = APPRO
 
 
 async def published(js, subject: str, case_id: str) -> list[Envelope]:  # noqa: ANN001
-    sub = await js.pull_subscribe(subject, stream="RELIEF")
-    try:
-        msgs = await sub.fetch(50, timeout=1)
-    except Exception:
-        msgs = []
-    await sub.unsubscribe()
-    return [e for e in (parse_event(m.data) for m in msgs) if e.case_id == case_id]
+    return await testing.published(js, subject, case_id=case_id)
 
 
 async def test_an_emergency_case_becomes_a_task_for_its_town_and_is_approved(database_url, nats_server) -> None:  # noqa: ANN001

@@ -20,7 +20,8 @@ from eligibility.settings import Settings as EligibilitySettings
 from relief_shared.contract import Envelope
 from relief_shared.samples import fire_case
 from relief_shared.suite_state import publish_year
-from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, postgres_database, serving, staff_token
+from relief_shared import testing
+from relief_shared.testing import eventually, harness_js, make_event, migrated, postgres_database, serving, staff_token
 
 REGION, TOWN = "chongqing-yubei", "chongqing-yubei/longxi"
 CLERK = staff_token("clerk", sub="clerk-cq", region=REGION, org_unit=TOWN)
@@ -107,18 +108,7 @@ def calculated(case_id: str, *, org_unit: str = TOWN, region: str = REGION, acce
 
 async def deadline_events(js: JetStreamContext, case_id: str) -> list[Envelope]:
     """Every deadline event of the case the stream holds (duplicates by id were dropped by it)."""
-    sub = await js.pull_subscribe("relief.deadline.>", stream="RELIEF")
-    found: list[Envelope] = []
-    try:
-        while True:
-            try:
-                msgs = await sub.fetch(500, timeout=0.5)
-            except Exception:
-                break
-            found += [e for e in (parse_event(m.data) for m in msgs) if e.case_id == case_id]
-    finally:
-        await sub.unsubscribe()
-    return found
+    return await testing.published(js, "relief.deadline.>", case_id=case_id)
 
 
 def per_deadline(events: list[Envelope]) -> Counter:

@@ -16,7 +16,8 @@ from approval.main import build
 from approval.settings import Settings
 from relief_shared.contract import Envelope
 from relief_shared.kin import member_key
-from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, serving, staff_token
+from relief_shared import testing
+from relief_shared.testing import eventually, harness_js, make_event, migrated, serving, staff_token
 
 FX, FX_TOWN = "fuxin-haizhou", "fuxin-haizhou/hanjiadian"
 APPLICANT = {"id_number": "210902199001011234", "name": "张三"}
@@ -64,13 +65,7 @@ async def publish(js, event: Envelope) -> None:  # noqa: ANN001
 
 
 async def published(js, subject: str, case_id: str) -> list[Envelope]:  # noqa: ANN001
-    sub = await js.pull_subscribe(subject, stream="RELIEF")
-    try:
-        msgs = await sub.fetch(100, timeout=1)
-    except Exception:
-        msgs = []
-    await sub.unsubscribe()
-    return [e for e in (parse_event(m.data) for m in msgs) if e.case_id == case_id]
+    return await testing.published(js, subject, case_id=case_id)
 
 
 async def view(client: httpx.AsyncClient, case_id: str, who: dict = FXP["district"]) -> dict | None:

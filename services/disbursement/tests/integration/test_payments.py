@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from sqlalchemy import select
 
@@ -20,7 +19,8 @@ from disbursement.main import build
 from disbursement.settings import BankSettings, Settings
 from relief_shared.auth import issue
 from relief_shared.contract import Envelope
-from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, serving, staff_token
+from relief_shared import testing
+from relief_shared.testing import eventually, harness_js, make_event, migrated, serving, staff_token
 
 STAFF = staff_token("clerk")
 OPS = staff_token("ops", sub="ops-1")
@@ -98,14 +98,7 @@ async def suite(database_url: str, nats_server, tmp_path: Path) -> Suite:  # noq
 
 async def published(js: JetStreamContext, type_: str, case_id: str) -> list[Envelope]:
     """Every event of one type for one case that is in the RELIEF stream."""
-    sub = await js.pull_subscribe(f"relief.{type_}", stream="RELIEF")
-    try:
-        msgs = await sub.fetch(100, timeout=0.5)
-    except (NatsTimeoutError, TimeoutError):
-        msgs = []
-    finally:
-        await sub.unsubscribe()
-    return [e for e in (parse_event(m.data) for m in msgs) if e.case_id == case_id]
+    return await testing.published(js, f"relief.{type_}", case_id=case_id)
 
 
 async def published_once(js: JetStreamContext, type_: str, case_id: str) -> Envelope:

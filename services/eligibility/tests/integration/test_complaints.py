@@ -10,8 +10,8 @@ import httpx
 import pytest
 from eligibility.main import build
 from eligibility.settings import Settings
-from nats.errors import TimeoutError as NatsTimeoutError
-from relief_shared.testing import eventually, harness_js, migrated, parse_event, serving, staff_token
+from relief_shared import testing
+from relief_shared.testing import eventually, harness_js, migrated, serving, staff_token
 
 DT = "wenzhou-dongtou"
 BEIYAN, YUANJUE = "wenzhou-dongtou/beiyan", "wenzhou-dongtou/yuanjue"
@@ -42,14 +42,7 @@ def complaint(**changes) -> dict:  # noqa: ANN003
 
 
 async def deadline_events(c: httpx.AsyncClient, kind: str, complaint_id: str) -> list:
-    sub = await c.js.pull_subscribe(f"relief.deadline.{kind}", stream="RELIEF")
-    try:
-        msgs = await sub.fetch(100, timeout=0.5)
-    except (NatsTimeoutError, TimeoutError):
-        msgs = []
-    finally:
-        await sub.unsubscribe()
-    return [e for e in (parse_event(m.data) for m in msgs) if e.case_id == complaint_id]
+    return await testing.published(c.js, f"relief.deadline.{kind}", case_id=complaint_id)
 
 
 async def test_an_unanswered_tip_off_breaches_its_limit_once_and_the_late_answer_is_recorded(client) -> None:  # noqa: ANN001

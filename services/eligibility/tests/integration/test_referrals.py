@@ -16,7 +16,8 @@ import pytest
 from eligibility.main import build
 from eligibility.settings import Settings
 from relief_shared.samples import fire_case
-from relief_shared.testing import eventually, harness_js, migrated, parse_event, serving, staff_token
+from relief_shared import testing
+from relief_shared.testing import eventually, harness_js, migrated, serving, staff_token
 
 REGION, TOWN = "wenzhou-dongtou", "wenzhou-dongtou/beiyan"
 CLERK = staff_token("clerk", sub="clerk-dt", name="陈经办", region=REGION, org_unit=TOWN)
@@ -70,18 +71,7 @@ async def case(c: httpx.AsyncClient, case_id: str) -> dict:
 async def referral_events(c: httpx.AsyncClient, case_id: str) -> list[Any]:
     # read as the tests-only harness: eligibility's own broker user may not consume REFERRALS
     async with harness_js(c.app.state.runtime.settings.nats_url) as js:
-        sub = await js.pull_subscribe("relief.referral.>", stream="REFERRALS")
-        found = []
-        try:
-            while True:
-                try:
-                    msgs = await sub.fetch(200, timeout=0.5)
-                except Exception:
-                    break
-                found += [e for e in (parse_event(m.data) for m in msgs) if e.case_id == case_id]
-        finally:
-            await sub.unsubscribe()
-        return found
+        return await testing.published(js, "relief.referral.>", case_id=case_id)
 
 
 async def test_two_needs_two_referrals_each_partner_its_own_late_feedback_and_overdue_once(client) -> None:  # noqa: ANN001

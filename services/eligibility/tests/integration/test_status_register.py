@@ -13,7 +13,7 @@ from eligibility.citizen_id import check_character
 from eligibility.main import build
 from eligibility.settings import Settings
 from eligibility.store import plumbing
-from nats.errors import TimeoutError as NatsTimeoutError
+from relief_shared import testing
 from relief_shared.testing import eventually, harness_js, make_event, migrated, parse_event, serving, staff_token
 from sqlalchemy import func, select
 
@@ -55,14 +55,7 @@ async def publish(c: httpx.AsyncClient, event) -> None:  # noqa: ANN001
 
 
 async def education_events(c: httpx.AsyncClient) -> list:
-    sub = await c.js.pull_subscribe("relief.referral.education.>", stream="REFERRALS")
-    try:
-        msgs = await sub.fetch(100, timeout=0.5)
-    except (NatsTimeoutError, TimeoutError):
-        msgs = []
-    finally:
-        await sub.unsubscribe()
-    return [parse_event(m.data) for m in msgs]
+    return await testing.published(c.js, "relief.referral.education.>")
 
 
 async def lookup(c: httpx.AsyncClient, person: str, headers=EDUCATION, purpose: str | None = "education aid"):  # noqa: ANN001
