@@ -40,8 +40,9 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import nats
@@ -58,13 +59,20 @@ class Answer:
     finished_on: date
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the suite's days are Beijing days, whatever the machine's zone
+
+
+def today() -> date:
+    return datetime.now(SHANGHAI).date()
+
+
 # What the department does with a referral: the `data` of the requested event in, its answer out.
 Decide = Callable[[dict[str, Any]], Awaitable[Answer]]
 
 
 async def decide(referral: dict[str, Any]) -> Answer:
     """Replace with the department's own handling (look the person up, open a file, …)."""
-    return Answer("not_applicable", "example consumer: handled automatically", date.today())
+    return Answer("not_applicable", "example consumer: handled automatically", today())
 
 
 class PartnerConsumer:

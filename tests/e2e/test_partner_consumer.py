@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import sys
-from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -53,7 +52,7 @@ async def test_the_example_consumer_answers_referrals_across_a_broker_restart(ow
     async def decide(referral: dict[str, Any]) -> Any:
         decided.append(referral["referral_id"])
         assert referral["person"]["name"]  # the acting department gets the person
-        return module.Answer("granted", "学费减免 (example consumer)", date.today())
+        return module.Answer("granted", "学费减免 (example consumer)", module.today())
 
     consumer = module.PartnerConsumer("education", nats_url=stack.nats.url, user="partner-education",
                                       password="dev-partner-education", api_url=stack.url("eligibility"),
