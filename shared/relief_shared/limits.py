@@ -48,7 +48,7 @@ class BodyLimit:
             await self._drain(receive, read, more)
             await self._refuse(scope, receive, send)
             return
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        await self.app(scope, replay(b"".join(chunks), receive), send)
 
     async def _drain(self, receive: Any, read: int, more: bool) -> None:
         while more and read <= self.max_bytes * DRAIN_FACTOR:
@@ -73,7 +73,7 @@ def _declared_length(scope: dict[str, Any]) -> int | None:
     return None
 
 
-def _replay(body: bytes, receive: Any) -> Any:
+def replay(body: bytes, receive: Any) -> Any:
     """The buffered body as one message, then the connection's own messages (disconnect)."""
     sent = False
 

@@ -71,11 +71,17 @@ class Money:
         return Money(self.fen - other.fen)
 
     def __str__(self) -> str:
-        whole, fen = divmod(abs(self.fen), 100)
-        return f"{'-' if self.fen < 0 else ''}{whole}.{fen:02d}"
+        return _text(self.fen)
 
     def __repr__(self) -> str:
         return f"Money('{self}')"
+
+
+@lru_cache(maxsize=8192)
+def _text(fen: int) -> str:
+    """Every result document writes a dozen amounts, mostly the pack's same few parameters."""
+    whole, part = divmod(abs(fen), 100)
+    return f"{'-' if fen < 0 else ''}{whole}.{part:02d}"
 
 
 @lru_cache(maxsize=4096)

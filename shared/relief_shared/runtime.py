@@ -27,6 +27,7 @@ from relief_shared.clock import Clock
 from relief_shared.db import Database, UnitOfWork, create_engine
 from relief_shared.deadlines import DeadlineTable
 from relief_shared.inbox import Consumer, ConsumerPolicy, Subscription
+from relief_shared.fastlane import FastLane, LaneHandler
 from relief_shared.limits import BodyLimit
 from relief_shared.outbox import OutboxRelay
 from relief_shared.plumbing import Plumbing
@@ -77,6 +78,8 @@ class ServiceSpec:
     # what the service itself does, in the scheduler's transaction, with what a round claimed
     # (e.g. eligibility marks a referral overdue when its handling limit is breached)
     on_deadlines: Callable[[UnitOfWork, list[tuple[str, Any]]], Awaitable[None]] | None = None
+    # (method, path) → a lane handler serving that route's ordinary success without the framework
+    fast_lanes: dict[tuple[str, str], LaneHandler] = field(default_factory=dict)
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -120,6 +123,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.spec = spec
+    if spec.fast_lanes and settings.fast_lanes:
+        app.add_middleware(FastLane, routes=spec.fast_lanes)  # added first: innermost, behind the body limit
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     problems.install(app, spec.problems)
     openapi.install(app)

@@ -37,6 +37,7 @@ class ServiceSettings(BaseSettings):
     jwt_secret: str = Field(DEV_JWT_SECRET, validation_alias=AliasChoices("RELIEF_JWT_SECRET", "jwt_secret"))
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024  # request bodies above it get 413 (relief_shared.limits)
+    fast_lanes: bool = True  # off: every request through the framework (relief_shared.fastlane; tests compare)
     relay_poll_seconds: float = 0.25
     relay_batch: int = 500
     relay_max_attempts: int = 10  # refusals by a connected broker before an outbox row is parked

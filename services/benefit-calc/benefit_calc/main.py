@@ -23,6 +23,7 @@ SPEC = ServiceSpec(
     on_start=start,
     unit_of_work=UnitOfWork,
     problems=api.PROBLEMS,
+    fast_lanes=api.LANES,
 )
 
 
