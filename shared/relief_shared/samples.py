@@ -6,8 +6,10 @@ house burned down, which the Fuxin pack treats as an emergency (FX-EMG-TIER by s
 from __future__ import annotations
 
 import copy
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from relief_shared.calendar import SHANGHAI
 
 SAMPLE_ID_NUMBER = "210902198001011236"
 SAMPLE_ORG_UNIT = "fuxin-haizhou/hanjiadian"
@@ -17,7 +19,8 @@ _FIRE_CASE: dict[str, Any] = {
     "org_unit": SAMPLE_ORG_UNIT,
     "channel": "window",
     "applies_for": "temporary_assistance",
-    "applicant": {"id_number": SAMPLE_ID_NUMBER, "name": "王秀兰", "phone": "13800000000"},
+    "applicant": {"id_number": SAMPLE_ID_NUMBER, "name": "王秀兰", "phone": "13800000000",
+                  "bank_account": "6217000010001234567"},
     "household": {
         "status": "none",
         "registered_in_region": True,
@@ -54,7 +57,7 @@ SAMPLE_SPOUSE_ID_NUMBER = "210902198203051236"
 def hospital_case(*, consent: bool = True) -> dict[str, Any]:
     """The sample household with a spouse and yesterday's 23,000 of inpatient costs: expenditure
     aid, whose household's means are checked with the departments (consent as given)."""
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (datetime.now(SHANGHAI).date() - timedelta(days=1)).isoformat()
     body = fire_case()
     body["situation"] = {"events": [{"kind": "chronic_illness", "occurred_on": yesterday, "description": "住院"}],
                          "severity": "serious", "needs": ["medical"],
@@ -63,5 +66,5 @@ def hospital_case(*, consent: bool = True) -> dict[str, Any]:
     body["household"]["members"].append({"id_number": SAMPLE_SPOUSE_ID_NUMBER, "name": "李强", "relation": "spouse",
                                          "birth_date": "1982-03-05", "disabled": False, "seriously_ill": False,
                                          "able_to_work": True})
-    body["consent"] = {"means_check": consent, "signed_on": date.today().isoformat()}
+    body["consent"] = {"means_check": consent, "signed_on": datetime.now(SHANGHAI).date().isoformat()}
     return body

@@ -25,7 +25,8 @@ def people() -> dict[str, dict]:
 
 def dibao_application(today: date) -> dict:
     body = fire_case(on=today, region=REGION, org_unit=TOWN, applies_for="dibao")
-    body["applicant"] = {"id_number": ID_NUMBER, "name": "陈阿婆", "phone": "13900000000"}
+    body["applicant"] = {"id_number": ID_NUMBER, "name": "陈阿婆", "phone": "13900000000",
+                         "bank_account": "6217000010005556667"}
     body["household"] = {"status": "none", "registered_in_region": True, "monthly_income_per_capita": "400.00",
                          "members": [{"id_number": ID_NUMBER, "name": "陈阿婆", "relation": "self",
                                       "birth_date": "1950-01-01", "disabled": False, "seriously_ill": True,
@@ -91,6 +92,7 @@ async def test_a_dibao_application_is_decided_by_its_procedure_and_changes_the_s
         assert (data["person"], data["status"], data["previous"]) == ({"id_number": ID_NUMBER, "name": "陈阿婆"},
                                                                       "dibao", "none")
         assert data["monthly_amount"] == "685.00" and data["household_size"] == 1 and "DT-20D" in data["rules"]
+        assert data["bank_account"] == "6217000010005556667"  # the payroll pays the account given at the window
         assert await on_the_bus("relief.case.approved") == []  # no one-off payment
     finally:
         await nc.close()

@@ -5,10 +5,11 @@ its decided amount, above the formula's ceiling, is approved and paid. The suite
 the public notice's period on."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+from relief_shared.calendar import SHANGHAI
 from relief_shared.samples import SAMPLE_ORG_UNIT, fire_case
 from relief_shared.stack import Stack
 from relief_shared.testing import eventually, staff_token
@@ -21,7 +22,7 @@ OPS = staff_token("ops", sub="ops-1", org_unit=None)
 
 
 def expenditure_case(status: str, income: str = "812.00") -> dict:
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (datetime.now(SHANGHAI).date() - timedelta(days=1)).isoformat()
     body = fire_case()
     body["household"]["status"] = status
     body["household"]["monthly_income_per_capita"] = income
@@ -104,7 +105,7 @@ async def test_a_case_by_case_deliberation_decides_an_amount_above_the_ceiling_w
         await walk.open("deliberation")
         roles = ["street_staff", "village_committee", "resident_cadre", "residents_representative"]
         record = {"participants": [{"name": f"评议人{i}", "role": roles[i % 4]} for i in range(12)],
-                  "observer": {"name": "纪检员", "unit": "韩家店镇纪委"}, "held_on": date.today().isoformat(),
+                  "observer": {"name": "纪检员", "unit": "韩家店镇纪委"}, "held_on": datetime.now(SHANGHAI).date().isoformat(),
                   "minutes": "领导小组集体研究，同意救助6000元", "decided_amount": "6000.00",
                   "vote": {"in_favour": 12, "against": 0, "abstain": 0}}
         url = f"{stack.url('approval')}/v1/cases/{walk.case_id}/deliberation"

@@ -272,7 +272,9 @@ class ApprovalOut(BaseModel):
     findings: dict[str, Any] | None = None
     returns: list[dict[str, Any]] = Field(default_factory=list)
     deliberated_amount: str | None = None
-    channel: str | None = None
+    channel: str | None = Field(None, description="how it is paid: the approver's choice, else `bank` when the "
+                                                  "applicant gave an account at intake, else `cash` (FX-PAY-CHANNEL)")
+    bank_account_given: bool = Field(False, description="the applicant gave a bank account at intake")
     instalments: list[dict[str, Any]] | None = None
     objections: list[dict[str, Any]] = Field(default_factory=list)
     deliberations: list[dict[str, Any]] = Field(default_factory=list)

@@ -31,7 +31,8 @@ def approved(approval: Approval, event: CaseApproved | ProcedureCompleted, by: c
         household_size=1 if tekun else app.get("household_size"), monthly_amount=amount,
         dispersed=findings.get("dispersed") if tekun else None,
         self_care=findings.get("self_care") if tekun else None,
-        reason=reason[:2000], rules=_rules(approval, app), by=by, org_unit=approval.org_unit)
+        reason=reason[:2000], rules=_rules(approval, app), by=by, org_unit=approval.org_unit,
+        bank_account=approval.bank_account)
 
 
 def terminated(approval: Approval, *, reason: str, since: date, deceased_on: date | None, by: contract.Actor,

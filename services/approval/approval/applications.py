@@ -64,6 +64,7 @@ async def _start_application(event: Envelope[CaseClassified], uow: UnitOfWork, *
         accepted_by=Person(data.accepted_by.id, data.accepted_by.name), route=route,
         received_at=event.occurred_at, correlation_id=event.correlation_id,
         details={"as_of": data.accepted_on.isoformat(), "status_only": ceiling.status_only,
+                 "bank_account": data.bank_account,
                  "application": {"applies_for": data.applies_for,
                                  "previous": application_policy.previous_status(data.household.status),
                                  "household_size": data.household.size, "ceiling_rule": ceiling.rule,

@@ -248,6 +248,16 @@ class Approval:
         return self.details.get("channel")
 
     @property
+    def bank_account(self) -> str | None:
+        return self.details.get("bank_account")
+
+    @property
+    def payment_channel(self) -> str:
+        """FX-PAY-CHANNEL as the contract states it: the deciding approver's choice, else the bank
+        when the applicant gave an account at intake, else cash at the window."""
+        return self.channel or ("bank" if self.bank_account else "cash")
+
+    @property
     def instalments(self) -> list[Instalment] | None:
         plan = self.details.get("instalments")
         return [Instalment(Money.yuan(i["amount"]), date.fromisoformat(i["due"])) for i in plan] if plan else None
@@ -484,6 +494,9 @@ class Approval:
     def _plan_payment(self, amount: Money, channel: str | None, instalments: list[Instalment] | None,
                       now: datetime) -> None:
         """STAGED: one approval, paid in instalments whose amounts add up to it, none due before today."""
+        if channel == "bank" and not self.bank_account:
+            raise Refused("the applicant gave no bank account at intake: pay `cash` (signed for, FX-PAY-CHANNEL) "
+                          "or `in_kind`", field_="channel", rule="FX-PAY-CHANNEL")
         if channel is not None:
             self.details["channel"] = channel
         if not instalments:

@@ -37,7 +37,7 @@ def approved(approval: Approval, event: CaseApproved, by: contract.Actor) -> con
         rules=rules(approval) + (["STAGED"] if approval.instalments else []) + (
             [KIN_RULE] if any(f.get("rule") == KIN_RULE for f in approval.flags) else []),
         comment=task.comment, by=by,
-        channel=approval.channel,
+        channel=approval.payment_channel, bank_account=approval.bank_account,
         instalments=[Instalment(amount=i.amount, due=i.due) for i in approval.instalments]
         if approval.instalments else None)
 
@@ -159,7 +159,7 @@ def approval_view(approval: Approval, limits: list[Deadline], *, now: datetime, 
             "flags": approval.flags, "findings": approval.details.get("findings"),
             "returns": approval.details.get("returns", []),
             "deliberated_amount": approval.details.get("deliberated_amount"),
-            "channel": approval.channel,
+            "channel": approval.payment_channel, "bank_account_given": bool(approval.bank_account),
             "instalments": approval.details.get("instalments"),
             "objections": [objection(o) for o in objections],
             "deliberations": [_minutes(m) for m in deliberations]}

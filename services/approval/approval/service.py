@@ -398,7 +398,8 @@ def _new_approval(event: Envelope[BenefitCalculated], packs: RegionPacks) -> App
         case_id=event.case_id, region=event.region, org_unit=data.org_unit, type=data.type, ceiling=data.ceiling,
         payee=Payee(data.applicant.id_number, data.applicant.name),
         accepted_by=Person(data.accepted_by.id, data.accepted_by.name), route=route,
-        received_at=event.occurred_at, correlation_id=event.correlation_id, details={"as_of": data.as_of.isoformat()},
+        received_at=event.occurred_at, correlation_id=event.correlation_id,
+        details={"as_of": data.as_of.isoformat(), "bank_account": data.bank_account},
     )
 
 

@@ -121,7 +121,7 @@ def calculated_payload(data: CaseClassified, calculation: Calculation) -> Benefi
         needs_deliberation=calculation.needs_deliberation, decision=calculation.decision,
         pack_version=calculation.pack_version, parameters=calculation.parameters, applicant=data.applicant,
         accepted_by=data.accepted_by, by=system(SOURCE), accepted_at=data.accepted_at,
-        household_member_keys=list(data.household.member_keys),
+        household_member_keys=list(data.household.member_keys), bank_account=data.bank_account,
     )
 
 

@@ -93,6 +93,9 @@ class Applicant(_Body):
     id_number: str
     name: Name
     phone: Annotated[str, Field(max_length=30), AfterValidator(_one_line)] | None = None
+    bank_account: Annotated[str, Field(pattern=r"^[0-9]{8,32}$", description="the applicant's own bank card or "
+                                       "passbook number, 8-32 digits: the default channel is then `bank`, else "
+                                       "`cash` (FX-PAY-CHANNEL)")] | None = None
 
     _id = field_validator("id_number")(_citizen_id)
 

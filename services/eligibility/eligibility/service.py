@@ -175,6 +175,7 @@ def classified_payload(received: CaseReceived, request: CaseIn, packs: RegionPac
             expenses=[Expense(category=e.category, amount=e.amount, incurred_from=e.incurred_from,
                               incurred_to=e.incurred_to) for e in situation.expenses]),
         accepted_on=received.accepted_on, accepted_by=received.by, by=system(SOURCE), accepted_at=accepted_at,
+        bank_account=request.applicant.bank_account,
     )
 
 

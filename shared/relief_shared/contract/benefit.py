@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from relief_shared.contract.fields import Actor, Amount, Instant, LocalDate, Payload, Person
+from relief_shared.contract.fields import PERSONAL_MARK, Actor, Amount, BankAccount, Instant, LocalDate, Payload, Person
 from relief_shared.contract.registry import event
 
 
@@ -52,3 +52,6 @@ class BenefitCalculated(Payload):
     household_member_keys: list[str] = Field(default_factory=list, max_length=50,
                                              description="the household's member keys from case.classified, for "
                                                          "approval's LF-KIN check")
+    bank_account: BankAccount | None = Field(None, description="the applicant's own account as given at intake: "
+                                                               "approval pays to it (FX-PAY-CHANNEL)",
+                                             json_schema_extra={PERSONAL_MARK: "bank_account"})

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from relief_shared.contract.fields import Actor, Amount, Instant, LocalDate, Payload, Person
+from relief_shared.contract.fields import PERSONAL_MARK, Actor, Amount, BankAccount, Instant, LocalDate, Payload, Person
 from relief_shared.contract.registry import event
 
 Channel = Literal["window", "hotline", "active_discovery", "online"]
@@ -94,3 +94,6 @@ class CaseClassified(Payload):
     accepted_by: Actor
     by: Actor
     accepted_at: Instant | None = Field(None, description="when the case was accepted: time limits run from it")
+    bank_account: BankAccount | None = Field(None, description="the applicant's own account as given at intake: "
+                                                               "approval pays to it (FX-PAY-CHANNEL)",
+                                             json_schema_extra={PERSONAL_MARK: "bank_account"})

@@ -108,6 +108,30 @@ async def test_an_emergency_case_becomes_a_task_for_its_town_and_is_approved(dat
         assert r.status_code == 409, r.text
 
 
+async def test_the_channel_is_the_bank_only_with_the_applicants_account(database_url, nats_server) -> None:  # noqa: ANN001
+    """FX-PAY-CHANNEL as the contract states it: the account given at intake travels to
+    case.approved, whose default channel is then `bank`; without one it is `cash`, and an
+    approver who asks for the bank is told there is no account to pay to."""
+    async with running(database_url, nats_server.url) as (client, _, js):
+        await publish(js, calculated("with-account", bank_account="6217000010001234567"))
+        await publish(js, calculated("no-account"))
+        body = {"step": "approve", "decision": "approve", "amount": "2800.00", "comment": "先行救助"}
+        await task_of(client, "no-account")
+        r = await client.post("/v1/cases/no-account/decisions", json={**body, "channel": "bank"}, headers=APPROVER)
+        assert r.status_code == 422 and r.json()["rule"] == "FX-PAY-CHANNEL", r.text
+        assert r.json()["errors"][0]["field"] == "channel"
+        view = (await client.get("/v1/approvals/no-account", headers=APPROVER)).json()
+        assert (view["status"], view["channel"], view["bank_account_given"]) == ("pending", "cash", False)
+        for case_id in ("with-account", "no-account"):
+            await task_of(client, case_id)
+            r = await client.post(f"/v1/cases/{case_id}/decisions", json=body, headers=APPROVER)
+            assert r.status_code == 201, r.text
+        [paid_in] = await eventually(lambda: published(js, "relief.case.approved", "with-account"))
+        assert (paid_in.data.channel, paid_in.data.bank_account) == ("bank", "6217000010001234567")
+        [cash] = await eventually(lambda: published(js, "relief.case.approved", "no-account"))
+        assert (cash.data.channel, cash.data.bank_account) == ("cash", None)
+
+
 async def task_list(client: httpx.AsyncClient) -> list:
     return (await client.get("/v1/tasks", headers=APPROVER)).json()
 

@@ -42,12 +42,14 @@ SPOUSE = "210902198203051236"
 
 
 def calculated(case_id: str, *, region: str = FX, town: str = FX_TOWN, type_: str = "expenditure",
-               ceiling: str = "3000.00", deliberate: bool = False, members: tuple[str, ...] = ()) -> Envelope:
+               ceiling: str = "3000.00", deliberate: bool = False, members: tuple[str, ...] = (),
+               bank_account: str | None = None) -> Envelope:
     return make_event("benefit.calculated", case_id, region=region, org_unit=town, type=type_, as_of="2026-09-30",
                       ceiling=ceiling, recommended=ceiling, rules=["FX-EXP-DIBAO"], trace=[], caps=[],
                       needs_deliberation=deliberate, applicant=APPLICANT,
                       accepted_by={"id": "clerk-1", "name": "李经办"},
-                      household_member_keys=[member_key(m) for m in (APPLICANT["id_number"], *members)])
+                      household_member_keys=[member_key(m) for m in (APPLICANT["id_number"], *members)],
+                      bank_account=bank_account)
 
 
 @contextlib.asynccontextmanager
@@ -286,7 +288,7 @@ async def test_deliberation_needs_12_and_an_observer_then_its_amount_above_the_c
     async with running(database_url, nats_server.url) as (client, runtime, js):
         await set_clock(client, now="2026-10-08T09:00:00+08:00")
         await publish(js, calculated("dt-case", region="wenzhou-dongtou", town="wenzhou-dongtou/beiyan",
-                                     ceiling="0.00", deliberate=True))
+                                     ceiling="0.00", deliberate=True, bank_account="6217000010009876543"))
         v = await routed(client, "dt-case", dt["district"])
         assert v["open_steps"] == ["deliberation"] and "DT-CASE" in v["route"]["rules"]
         record = {"participants": appraisers(12), "observer": {"name": "纪检员", "unit": "街道纪工委"},

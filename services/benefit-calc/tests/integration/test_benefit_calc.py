@@ -29,7 +29,7 @@ def classified(case_id: str, type_: str = "emergency", accepted_on: str = "2025-
     return make_event(
         "case.classified", case_id, org_unit="fuxin-haizhou/hanjiadian",
         classification={"type": type_, "household_category": "none", "rules": ["CLS-EMG"], "reasons": []},
-        applicant={"id_number": "210902199001011234", "name": "张三"},
+        applicant={"id_number": "210902199001011234", "name": "张三"}, bank_account="6217000010001234567",
         household={"status": "none", "size": 1, "monthly_income_per_capita": "812.00", "registered_in_region": True},
         situation={"events": [{"kind": "fire", "occurred_on": accepted_on}], "severity": "severe", "expenses": [],
                    "needs": [], **situation},
@@ -165,6 +165,7 @@ async def test_a_classified_case_is_calculated_once_and_published_once(service, 
     assert (data["ceiling"], data["recommended"], data["as_of"], data["type"]) == \
         ("5000.00", "5000.00", "2025-03-15", "emergency")
     assert data["applicant"] == {"id_number": "210902199001011234", "name": "张三"}
+    assert data["bank_account"] == "6217000010001234567"  # the payee's account, on to approval (FX-PAY-CHANNEL)
     assert data["accepted_by"] == {"id": "clerk-1", "name": "李四"} and data["org_unit"] == "fuxin-haizhou/hanjiadian"
     assert data["by"] == {"id": "system:benefit-calc", "name": "benefit-calc"}
     assert data["trace"][0]["source"] == "seed 000 三(一)"

@@ -8,7 +8,7 @@ import pytest
 from eligibility.main import build
 from eligibility.settings import Settings
 from eligibility.store import cases, plumbing
-from relief_shared.testing import eventually, migrated, serving, staff_token
+from relief_shared.testing import eventually, harness_js, migrated, published, serving, staff_token
 from sqlalchemy import func, select
 
 from ..requests import fire_case
@@ -35,6 +35,7 @@ async def rows(client: httpx.AsyncClient) -> tuple[int, int]:
     (fire_case(region="atlantis"), "region"),
     (fire_case(org_unit="fuxin-haizhou/nowhere"), "org_unit"),
     (fire_case(applicant={"id_number": "210902198001011230", "name": "王"}), "applicant.id_number"),
+    (fire_case(applicant={**fire_case()["applicant"], "bank_account": "6217-0000-1000"}), "applicant.bank_account"),
     ({**fire_case(), "household": {**fire_case()["household"], "monthly_income_per_capita": 812.5}},
      "household.monthly_income_per_capita"),
     ({k: v for k, v in fire_case().items() if k != "situation"}, "situation"),
@@ -65,6 +66,15 @@ async def test_case_is_received_and_classified_with_a_timeline(client) -> None: 
     assert doc["classification"]["household_category"] == "low_income"
     assert [t["event"] for t in doc["timeline"]] == ["case.received", "case.classified"]
     assert doc["timeline"][0]["by"] == {"id": "clerk-7", "name": "李经办"}
+
+
+async def test_the_applicants_bank_account_travels_with_the_classified_case(client, nats_server) -> None:  # noqa: ANN001
+    """FX-PAY-CHANNEL: the account given at the window is what approval and disbursement pay to."""
+    r = await client.post("/v1/cases", json=fire_case(), headers=CLERK)
+    assert r.status_code == 201, r.text
+    async with harness_js(nats_server.url) as js:
+        [classified] = await eventually(lambda: published(js, "relief.case.classified", case_id=r.json()["case_id"]))
+    assert classified.data.bank_account == fire_case()["applicant"]["bank_account"] == "6217000010001234567"
 
 
 async def test_idempotency_key_replays_and_conflicts(client) -> None:  # noqa: ANN001
