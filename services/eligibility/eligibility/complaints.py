@@ -23,7 +23,7 @@ from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.regions import RegionPacks
 
 from eligibility.domain import DomainError, InvalidRequest, OutsideJurisdiction
-from eligibility.store import UnitOfWork
+from eligibility.store import TimelineEntry, UnitOfWork
 
 SOURCE = "eligibility"
 LIMIT = "LF-COMPLAINT"
@@ -149,6 +149,11 @@ async def file_complaint(cmd: FileComplaint, uow: UnitOfWork, packs: RegionPacks
                      _entry("assigned", by, now, to=assigned_to or DISTRICT, automatic=True)]))
         opened = await uow.clocks.open(case_id=complaint_id, region=body.region, org_unit=assigned_to, limit=limit,
                                        started_at=now, watches=f"{body.kind} {complaint_id}", calendar=calendar)
+        if body.case_id:
+            due = f", answer due {opened.due.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if opened else ""
+            await uow.timeline.add([_on_case(body.case_id, complaint_id, "received", by, now,
+                                             f"{body.kind.replace('_', '-')} {complaint_id} received ({body.channel}), "
+                                             f"assigned to {assigned_to or DISTRICT}{due} ({LIMIT})")])
         if opened is not None:
             uow.record(deadlines.envelope("opened", opened, service=SOURCE))
         reply = Reply(201, {"complaint_id": complaint_id, "status": "assigned", "assigned_to": assigned_to or DISTRICT,
@@ -218,12 +223,25 @@ async def answer(complaint_id: str, body: AnswerIn, who: Principal, uow: UnitOfW
         await _change(uow, row, status="answered", answer=reply, history=history, updated_at=now)
         closed = await uow.clocks.close(complaint_id, stopped_by=ANSWERED_BY, at=now)
         uow.record(*(deadlines.envelope("closed", d, service=SOURCE) for d in closed))
+        if row.case_id:
+            late = " late" if any(d.late_by for d in closed) else ""
+            await uow.timeline.add([_on_case(row.case_id, complaint_id, "answered", who, now,
+                                             f"{row.kind.replace('_', '-')} {complaint_id} answered{late} "
+                                             f"({body.channel}); substantiated: "
+                                             f"{'yes' if (row.verification or {}).get('substantiated') else 'no'}")])
         await uow.commit()
 
 
 async def _change(uow: UnitOfWork, row: Any, **values: Any) -> None:
     if not await uow.complaints.change(row.complaint_id, was=row.updated_at, **values):
         raise ComplaintClosed(f"complaint {row.complaint_id} changed meanwhile; read it again")
+
+
+def _on_case(case_id: str, complaint_id: str, action: str, by: Principal, at: datetime, summary: str) -> TimelineEntry:
+    """The complained-of case's timeline names the complaint, never the complainant or the text:
+    staff reading the case learn that one was received and answered, and where to read it."""
+    return TimelineEntry(case_id=case_id, event_id=f"{complaint_id}:{action[0]}", event=f"complaint.{action}",
+                         at=at, by_id=by.sub, by_name=by.name, summary=summary, facts=None)
 
 
 def _deadline(d: deadlines.Deadline | None) -> dict[str, Any] | None:

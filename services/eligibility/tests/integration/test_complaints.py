@@ -11,6 +11,7 @@ import pytest
 from eligibility.main import build
 from eligibility.settings import Settings
 from relief_shared import testing
+from relief_shared.samples import fire_case
 from relief_shared.testing import eventually, harness_js, migrated, serving, staff_token
 
 DT = "wenzhou-dongtou"
@@ -123,6 +124,32 @@ async def test_a_named_complaint_goes_to_the_district_which_assigns_it(client) -
     assert (await client.get("/v1/complaints", headers=CLERK)).json()["total"] == 0
     assert (await client.get("/v1/complaints", params={"assigned_to": YUANJUE}, headers=CLERK)).status_code == 403
     assert (await client.get("/v1/complaints", params={"status": "assigned"}, headers=DISTRICT)).json()["total"] == 1
+
+
+async def test_a_complaint_about_a_case_is_on_the_cases_timeline_without_the_complainant(client) -> None:  # noqa: ANN001
+    r = await client.post("/v1/cases", json=fire_case(region=DT, org_unit=BEIYAN), headers=CLERK)
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    body = complaint(kind="complaint", channel="window", org_unit=None, anonymous=False, channel_ref=None,
+                     case_id=case_id, complainant={"name": "张三", "phone": "13800000000"})
+    r = await client.post("/v1/complaints", json=body, headers=CLERK)
+    assert r.status_code == 201 and r.json()["assigned_to"] == BEIYAN, r.text  # the case's own street
+    cid = r.json()["complaint_id"]
+    await client.post(f"/v1/complaints/{cid}/verify", json={"substantiated": False, "finding": "查无此事"},
+                      headers=CLERK)
+    r = await client.post(f"/v1/complaints/{cid}/answer", json={"text": "已答复", "channel": "phone"}, headers=CLERK)
+    assert r.status_code == 200, r.text
+
+    async def on_timeline() -> list | None:
+        timeline = (await client.get(f"/v1/cases/{case_id}", headers=CLERK)).json()["timeline"]
+        found = [t for t in timeline if t["event"].startswith("complaint.")]
+        return found if len(found) == 2 else None
+
+    received, answered = await eventually(on_timeline, message="the complaint on the case's timeline")
+    assert received["event"] == "complaint.received" and cid in received["summary"]
+    assert "LF-COMPLAINT" in received["summary"] and "answer due" in received["summary"]
+    assert answered["event"] == "complaint.answered" and "substantiated: no" in answered["summary"]
+    assert not any("张三" in t["summary"] or "查无此事" in t["summary"] for t in (received, answered))
 
 
 @pytest.mark.parametrize(("body", "field"), [
