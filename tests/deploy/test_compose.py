@@ -158,6 +158,8 @@ def test_named_volumes_are_declared(compose: dict) -> None:
     declared = set(compose.get("volumes") or {})
     for name, svc in compose["services"].items():
         for vol in svc.get("volumes") or []:
+            if isinstance(vol, dict) and vol.get("type") == "bind":
+                continue
             source = str(vol).split(":")[0]
             if not source.startswith((".", "/", "~")):  # not a bind mount
                 assert source in declared, f"{name}: volume {source!r} not declared"
@@ -214,6 +216,19 @@ def test_service_environment(compose: dict, name: str) -> None:
     # No stray settings for another service's prefix.
     others = {p for n, (_, _, p) in SERVICES.items() if n != name}
     assert not [k for k in env if any(k.startswith(p) for p in others)]
+
+
+@SERVICE_PARAMS
+def test_service_reads_the_mounted_region_packs(compose: dict, name: str) -> None:
+    """Ops edit the packs on the host and reload them without a restart (pack_ops): the folder
+    every service reads is the one mounted into it, read-only, by default the repository's packs."""
+    _, _, prefix = SERVICES[name]
+    svc = _service(compose, name)
+    target = _environment(svc)[f"{prefix}REGIONS_DIR"]
+    [packs] = [v for v in svc.get("volumes") or [] if isinstance(v, dict) and v.get("target") == target]
+    assert packs["type"] == "bind" and packs["read_only"] is True
+    default = re.fullmatch(r"\$\{RELIEF_REGIONS_DIR:-(.+)\}", packs["source"])
+    assert default and (REPO_ROOT / default.group(1) / "fuxin-haizhou" / "pack.toml").is_file()
 
 
 @SERVICE_PARAMS
