@@ -10,12 +10,12 @@ from datetime import date, datetime
 
 from disbursement.domain import (CASH, IN_KIND, PAID, SCHEDULED, DeliveredItem, NoSuchPayment, Payment, Receipt,
                                  ReceiptRefused, Witness, WrongState)
+from disbursement import payment_limits
 from disbursement.paying import within_caps
 from disbursement.policy import CHANNEL_RULE, KIND_RULE, start_of, witness_errors
-from disbursement.records import BY, SOURCE, paid_line, record_for
+from disbursement.records import BY, paid_line, record_for
 from disbursement.store import UnitOfWork
 from disbursement.terms import PaymentTerms
-from relief_shared import deadlines
 from relief_shared.auth import Principal
 from relief_shared.contract.payment import PaymentPaid
 from relief_shared.idempotency import IdempotentRequest, Reply
@@ -98,8 +98,7 @@ async def hand_over(cmd: HandOver, uow: UnitOfWork, terms: PaymentTerms, *, now:
                                              bank_reference=payment.id, bank_transaction=receipt.id,
                                              reduced_from=payment.approved,
                                              rules=[CHANNEL_RULE if cmd.kind == CASH else KIND_RULE], by=BY))
-        closed = await uow.deadlines.close(payment.case_id, stopped_by="payment.paid", at=now)
-        uow.record(*(deadlines.envelope("closed", d, service=SOURCE) for d in closed))
+        await payment_limits.close_for(uow, payment, now)
         reply = Reply(201, render(receipt, payment))
         await uow.idempotency.remember(cmd.request, reply)
         await uow.commit()

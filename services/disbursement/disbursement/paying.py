@@ -12,14 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from disbursement import reserve
+from disbursement import payment_limits, reserve
 from disbursement.bank import BankReceipt
 from disbursement.domain import ADVANCE, FAILED, PAYROLL, SCHEDULED, SENT, NoSuchPayment, Payment, WrongState
 from disbursement.policy import CAP_RULE, CHANNEL_RULE, FUND_RULE, cap_decision, fund_allowance
 from disbursement.records import BY, SOURCE, open_task, paid_line, record_for
 from disbursement.store import UnitOfWork
 from disbursement.terms import PaymentTerms
-from relief_shared import deadlines
 from relief_shared.auth import Principal
 from relief_shared.calendar import SHANGHAI
 from relief_shared.contract.payment import PaymentFailed, PaymentPaid, PaymentSent
@@ -190,8 +189,7 @@ async def _settle_paid(uow: UnitOfWork, booked: list[Answer], terms: PaymentTerm
             bank_reference=a.payment.bank_reference, bank_transaction=receipt.transaction_id,
             reduced_from=a.payment.approved, rules=[a.payment.rule] if a.payment.rule else [], by=BY))
         if _may_close(terms, a.payment.region):
-            closed = await uow.deadlines.close(a.payment.case_id, stopped_by="payment.paid", at=now)
-            uow.record(*(deadlines.envelope("closed", d, service=SOURCE) for d in closed))
+            await payment_limits.close_for(uow, a.payment, now)
 
 
 def _may_close(terms: PaymentTerms | None, region: str) -> bool:

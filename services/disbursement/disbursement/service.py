@@ -9,13 +9,12 @@ import uuid
 from dataclasses import replace
 from datetime import date, datetime, time, timezone
 
-from disbursement import policy, recovery, reserve
+from disbursement import payment_limits, policy, recovery, reserve
 from disbursement.domain import ADVANCE, BANK, FAILED, SCHEDULED, TEMPORARY, Payee, Payment
 from disbursement.policy import CHANNEL_RULE, KIND_RULE, STAGED_RULE, PlanInvalid, approval_day, start_of
-from disbursement.records import BY, SOURCE, record_for
+from disbursement.records import BY, record_for
 from disbursement.store import UnitOfWork
 from disbursement.terms import PaymentTerms
-from relief_shared import deadlines
 from relief_shared.auth import Principal
 from relief_shared.calendar import SHANGHAI
 from relief_shared.contract import Envelope
@@ -85,21 +84,9 @@ async def schedule_payment(event: Envelope[CaseApproved], uow: UnitOfWork, terms
             record_for(uow, payment, PaymentFailed(payment_id=payment.id, amount=payment.amount,
                                                    reason=refusal.reason, retryable=True, rule=refusal.rule, by=BY),
                        cause=event)
-    if refusal is None:
-        await _open_limits(uow, made[0], limits, event, terms)
+    if refusal is None and limits:
+        await payment_limits.open_for(uow, made, limits, event, terms.calendar)
     return made[0]
-
-
-async def _open_limits(uow: UnitOfWork, payment: Payment, limits: list, event: Envelope[CaseApproved],
-                       terms: PaymentTerms) -> None:
-    opened = []
-    for limit in limits:
-        d = await uow.deadlines.open(case_id=event.case_id, region=event.region, org_unit=payment.org_unit,
-                                     limit=limit, started_at=event.occurred_at, watches=f"payment {payment.id}",
-                                     calendar=terms.calendar, correlation_id=event.correlation_id)
-        if d is not None:
-            opened.append(d)
-    uow.record(*(deadlines.envelope("opened", d, service=SOURCE, cause=event) for d in opened))
 
 
 async def cancel_on_revocation(event: Envelope[CaseRevoked], uow: UnitOfWork) -> list[Payment]:
@@ -111,6 +98,7 @@ async def cancel_on_revocation(event: Envelope[CaseRevoked], uow: UnitOfWork) ->
     for payment in cancelled:
         record_for(uow, payment, PaymentCancelled(payment_id=payment.id, amount=payment.amount, reason=reason,
                                                   rules=[STAGED_RULE, *data.rules], by=BY), cause=event)
+        await payment_limits.close_for(uow, payment, event.occurred_at, cause=event)
     if data.fraudulent:
         await recovery.open_on_revocation(event, uow)
     return cancelled

@@ -62,7 +62,21 @@ async def test_a_staged_plan_pays_three_times_on_its_dates_and_never_a_fourth(su
         assert [p["paid_at"][:10] for p in rows] == ["2026-03-02", "2026-04-01", "2026-05-06"]
         scheduled = await published(app.js, "payment.scheduled", "case-staged")
         assert len(scheduled) == 3 and "STAGED" in scheduled[0].data.rules
+        # DT-PAY-3WD for each instalment from its own day, each met by its own payment, none breached
+        opened = await published(app.js, "deadline.opened", "case-staged")
+        assert sorted((d.data.limit, d.data.started_at.date().isoformat(), d.data.due.date().isoformat())
+                      for d in opened) == [("DT-PAY-3WD", "2026-03-02", "2026-03-05"),
+                                           ("DT-PAY-3WD#2", "2026-04-01", "2026-04-07"),  # Qingming: 4-6 April
+                                           ("DT-PAY-3WD#3", "2026-05-06", "2026-05-09")]  # Sat 9 May is worked
+        closed = await eventually(lambda: _all_closed(app, "case-staged", 3), message="three limits closed")
+        assert all(d.data.met for d in closed)
+        assert await published(app.js, "deadline.breached", "case-staged") == []
     assert await suite.bookings() == 3
+
+
+async def _all_closed(app: Running, case_id: str, n: int) -> list:
+    found = await published(app.js, "deadline.closed", case_id)
+    return found if len(found) == n else []
 
 
 async def test_a_revoked_case_cancels_what_is_unpaid(suite: Suite) -> None:
@@ -77,6 +91,7 @@ async def test_a_revoked_case_cancels_what_is_unpaid(suite: Suite) -> None:
                              by={"id": "staff-9", "name": "审批人"})
         await app.publish(revoked)
         await reach(app, "case-rev", ["paid", "cancelled", "cancelled"])
+        await eventually(lambda: _all_closed(app, "case-rev", 3), message="the cancelled instalments' limits closed")
         await set_clock(app, "2026-06-01T09:00:00+08:00")
         cancelled = await eventually(lambda: _two(app), message="two payment.cancelled")
         assert all(e.data.reason.startswith("approval revoked") for e in cancelled)
@@ -84,6 +99,8 @@ async def test_a_revoked_case_cancels_what_is_unpaid(suite: Suite) -> None:
         [recovery] = r.json()
         assert (recovery["amount"], recovery["status"], recovery["rules"]) == ("500.00", "open", ["ANY-RECOVER"])
         assert await statuses(app, "case-rev") == ["paid", "cancelled", "cancelled"]
+        await asyncio.sleep(1)  # the scheduler had its chance: nothing cancelled breaches
+        assert await published(app.js, "deadline.breached", "case-rev") == []
     assert await suite.bookings() == 1
 
 
