@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from relief_shared.db import sqlite_url
 
 DEV_JWT_SECRET = "DEVELOPMENT-ONLY-relief-secret-change-me"
+DEV_KIN_SECRET = "DEVELOPMENT-ONLY-relief-kin-key-change-me"
 EMBEDDED_NATS_PORT = 14222
 
 
@@ -35,6 +36,8 @@ class ServiceSettings(BaseSettings):
     nats_user: str = ""
     nats_password: str = ""
     jwt_secret: str = Field(DEV_JWT_SECRET, validation_alias=AliasChoices("RELIEF_JWT_SECRET", "jwt_secret"))
+    # the key of LF-KIN's member keys (relief_shared.kin): the same in eligibility and approval
+    kin_secret: str = Field(DEV_KIN_SECRET, validation_alias=AliasChoices("RELIEF_KIN_SECRET", "kin_secret"))
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024  # request bodies above it get 413 (relief_shared.limits)
     fast_lanes: bool = True  # off: every request through the framework (relief_shared.fastlane; tests compare)
@@ -66,6 +69,8 @@ class ServiceSettings(BaseSettings):
         self.nats_password = self.nats_password or f"dev-{self.service_name}"
         if self.environment == "production" and self.jwt_secret == DEV_JWT_SECRET:
             raise ValueError("RELIEF_JWT_SECRET must be set to a real secret outside development")
+        if self.environment == "production" and self.kin_secret == DEV_KIN_SECRET:
+            raise ValueError("RELIEF_KIN_SECRET must be set to a real secret outside development")
         if self.environment == "production" and self.suite_clock:
             raise ValueError("the suite clock is for rehearsals and tests: it must not be enabled under production "
                              "settings (unset SUITE_CLOCK)")

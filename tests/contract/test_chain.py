@@ -39,6 +39,7 @@ from relief_shared.db import Database, create_engine, sqlite_url
 from relief_shared.inbox import Consumer, ConsumerPolicy, Subscription
 from relief_shared.regions import RegionPacks
 from relief_shared.samples import SAMPLE_ORG_UNIT, fire_case
+from relief_shared.settings import DEV_KIN_SECRET
 from relief_shared.testing import POSTGRES_ENV, migrated, postgres_database
 from sqlalchemy import select
 
@@ -101,7 +102,7 @@ async def test_a_fire_case_crosses_every_service_on_the_producers_own_payloads(t
                                               elig.db.uow(), PACKS)
         case_id = reply.body["case_id"]
         [received] = await elig.published()
-        await elig.consume(declared.ELIGIBILITY_INTAKE, _with(eligibility.classify_received, packs=PACKS), [received],
+        await elig.consume(declared.ELIGIBILITY_INTAKE, _with(eligibility.classify_received, packs=PACKS, kin_secret=DEV_KIN_SECRET), [received],
                            batch=True)
         [classified] = await elig.published()
         assert classified.data.applicant.id_number == fire_case()["applicant"]["id_number"]
@@ -114,7 +115,8 @@ async def test_a_fire_case_crosses_every_service_on_the_producers_own_payloads(t
         assert str(calculated.data.ceiling) == "5000.00" and calculated.causation_id == classified.id
 
         await appr.consume(declared.APPROVAL_CALCULATED,
-                           _with(approval.on_benefit_calculated, packs=PACKS, calendar=CALENDAR), [calculated])
+                           _with(approval.on_benefit_calculated, packs=PACKS, calendar=CALENDAR,
+                                 kin_secret=DEV_KIN_SECRET), [calculated])
         decision = approval.Decide(case_id, "approve", "approve", calculated.data.ceiling, "先行救助", APPROVER)
         await approval.decide(decision, appr.db.uow(), now=datetime.now(timezone.utc), packs=PACKS)
         requested, approved = await appr.published()

@@ -17,6 +17,7 @@ from means_check.policy import scope_for
 from relief_shared.contract import consumers as declared
 from relief_shared.contract.case import AppliesFor, CaseType, HouseholdStatus
 from relief_shared.samples import SAMPLE_ID_NUMBER, SAMPLE_SPOUSE_ID_NUMBER, fire_case, hospital_case
+from relief_shared.settings import DEV_KIN_SECRET
 
 from .test_chain import BACKENDS, CALENDAR, CLERK, PACKS, _with, databases
 
@@ -41,7 +42,7 @@ async def test_the_household_reaches_means_check_and_starts_its_verification(tmp
             await eligibility.submit_case(eligibility.SubmitCase(CaseIn.model_validate(body), CLERK), elig.db.uow(),
                                           PACKS)
         received = await elig.published()
-        await elig.consume(declared.ELIGIBILITY_INTAKE, _with(eligibility.classify_received, packs=PACKS), received,
+        await elig.consume(declared.ELIGIBILITY_INTAKE, _with(eligibility.classify_received, packs=PACKS, kin_secret=DEV_KIN_SECRET), received,
                            batch=True)
         out = await elig.published()
         handed = [e for e in out if e.type == "case.verification_needed"]

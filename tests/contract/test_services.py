@@ -10,6 +10,7 @@ import pytest
 from relief_shared.calendar import WorkingCalendar
 from relief_shared.contract import REGISTRY
 from relief_shared.regions import RegionPacks
+from relief_shared.settings import DEV_KIN_SECRET
 from relief_shared.stack import SERVICES
 
 
@@ -19,6 +20,7 @@ def test_the_service_subscribes_exactly_its_declared_consumers(service) -> None:
     from benefit_calc.ledger import Ledger
 
     runtime = SimpleNamespace(packs=RegionPacks.load(), calendar=WorkingCalendar.load(),
+                              settings=SimpleNamespace(kin_secret=DEV_KIN_SECRET),
                               extras={"payments_due": asyncio.Event(), "ledger": Ledger("http://127.0.0.1:9", "s")})
     subscribed = {sub.spec.durable for sub in events.subscriptions(runtime)}
     declared = {c.durable for c in REGISTRY.consumers.values() if c.service == service.name}

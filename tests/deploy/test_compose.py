@@ -213,6 +213,7 @@ def test_service_environment(compose: dict, name: str) -> None:
     assert env[f"{prefix}ENVIRONMENT"] == "production"
     # Compose must refuse to start without a secret rather than default one.
     assert re.fullmatch(r"\$\{RELIEF_JWT_SECRET:\?[^}]*\}", env["RELIEF_JWT_SECRET"])
+    assert re.fullmatch(r"\$\{RELIEF_KIN_SECRET:\?[^}]*\}", env["RELIEF_KIN_SECRET"])
     # No stray settings for another service's prefix.
     others = {p for n, (_, _, p) in SERVICES.items() if n != name}
     assert not [k for k in env if any(k.startswith(p) for p in others)]

@@ -380,7 +380,7 @@ async def import_kin(body: KinImportIn, principal: Annotated[Principal, Depends(
     region; each entry replaces that staff member's list. Cases whose household holds a listed
     relative are flagged, and that staff member gets 403 on them."""
     return await service.import_kin(principal.region, [e.model_dump() for e in body.entries], principal.sub,
-                                    runtime.db.uow(), now=runtime.clock.now())
+                                    runtime.db.uow(), now=runtime.clock.now(), kin_secret=runtime.settings.kin_secret)
 
 
 @router.get("/approvals/{case_id}", response_model=ApprovalOut,

@@ -34,18 +34,18 @@ class StatusNotActive(DomainError):
 
 
 async def on_case_classified(event: Envelope[CaseClassified], uow: UnitOfWork, *, packs: RegionPacks,
-                             calendar: WorkingCalendar) -> None:
+                             calendar: WorkingCalendar, kin_secret: str) -> None:
     data = event.data
     if data.classification.type == "referral_only":
         return
     await uow.facts.put(case_id=event.case_id, region=event.region, org_unit=data.org_unit, at=event.occurred_at,
                         applies_for=data.applies_for, subject=facts.subject_of(event))
     if data.applies_for in application_policy.STATUS_PROGRAMMES:
-        await _start_application(event, uow, packs=packs, calendar=calendar)
+        await _start_application(event, uow, packs=packs, calendar=calendar, kin_secret=kin_secret)
 
 
 async def _start_application(event: Envelope[CaseClassified], uow: UnitOfWork, *, packs: RegionPacks,
-                             calendar: WorkingCalendar) -> None:
+                             calendar: WorkingCalendar, kin_secret: str) -> None:
     """Route the application by its region's procedure, open its first steps and start DT-20D (where
     the region has it) from the acceptance, in the inbox's transaction; an application the region
     has no procedure or standard for is parked with the reason."""
@@ -72,7 +72,7 @@ async def _start_application(event: Envelope[CaseClassified], uow: UnitOfWork, *
     await service.start_procedure(approval, uow, packs=packs, calendar=calendar, as_of=data.accepted_on,
                                   started_at=data.accepted_at or event.occurred_at,  # DT-20D runs from acceptance
                                   cause=event,
-                                  household={member_key(approval.payee.id_number), *data.household.member_keys})
+                                  household={member_key(approval.payee.id_number, kin_secret), *data.household.member_keys})
     await uow.facts.put(case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit,
                         at=event.occurred_at, reason={"type": approval.type, "as_of": data.accepted_on.isoformat(),
                                                       "ceiling": str(ceiling.amount), "rules": [ceiling.rule],

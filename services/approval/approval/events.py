@@ -9,7 +9,8 @@ from relief_shared.runtime import Runtime
 
 
 def subscriptions(runtime: Runtime) -> list[Subscription]:
-    handler = partial(service.on_benefit_calculated, packs=runtime.packs, calendar=runtime.calendar)
+    handler = partial(service.on_benefit_calculated, packs=runtime.packs, calendar=runtime.calendar,
+                      kin_secret=runtime.settings.kin_secret)
     return [Subscription(APPROVAL_CALCULATED, handler),
             Subscription(APPROVAL_DEADLINE_STOPS, partial(service.on_payment_paid, packs=runtime.packs,
                                                                   calendar=runtime.calendar)),
@@ -17,4 +18,5 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             Subscription(APPROVAL_MEANS_VERIFIED, partial(service.on_means_verified, packs=runtime.packs,
                                                           calendar=runtime.calendar)),
             Subscription(APPROVAL_CLASSIFIED, partial(applications.on_case_classified, packs=runtime.packs,
-                                                         calendar=runtime.calendar))]
+                                                      calendar=runtime.calendar,
+                                                      kin_secret=runtime.settings.kin_secret))]

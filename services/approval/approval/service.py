@@ -28,7 +28,7 @@ from relief_shared.contract.payment import PaymentPaid
 from relief_shared.deadlines import Deadline
 from relief_shared.idempotency import IdempotentRequest, Reply
 from relief_shared.inbox import Poison
-from relief_shared.kin import member_key
+from relief_shared.kin import keys_of, member_key
 from relief_shared.money import Money
 from relief_shared.regions import MissingParameter, RegionPack, RegionPacks, UnknownRegion
 from relief_shared.timelimits import Span, TimeLimit
@@ -59,13 +59,13 @@ class Decide:
 
 
 async def on_benefit_calculated(event: Envelope[BenefitCalculated], uow: UnitOfWork, *, packs: RegionPacks,
-                                calendar: WorkingCalendar) -> None:
+                                calendar: WorkingCalendar, kin_secret: str) -> None:
     """Store the case's route, open its first steps and start the region's time limits for it,
     all in this one transaction; a case that cannot be routed is parked."""
     approval = _new_approval(event, packs)
     await start_procedure(approval, uow, packs=packs, calendar=calendar, as_of=event.data.as_of,
                           started_at=event.data.accepted_at or event.occurred_at, cause=event,
-                          household={member_key(approval.payee.id_number), *event.data.household_member_keys})
+                          household={member_key(approval.payee.id_number, kin_secret), *event.data.household_member_keys})
     await uow.facts.put(case_id=approval.case_id, region=approval.region, org_unit=approval.org_unit,
                         at=event.occurred_at, reason=facts.reason_of(event))  # FX-RECORD: why this amount
 
@@ -340,7 +340,7 @@ async def complete_paperwork(cmd: Paperwork, uow: UnitOfWork, *, now: datetime, 
 
 
 async def import_kin(region: str, entries: list[dict[str, Any]], by: str, uow: UnitOfWork, *,
-                     now: datetime) -> dict[str, Any]:
+                     now: datetime, kin_secret: str) -> dict[str, Any]:
     """LF-KIN: the register of staff and their close relatives; each entry replaces that staff
     member's list. Cases whose household holds a listed relative are flagged at once."""
     async with uow:
@@ -348,10 +348,10 @@ async def import_kin(region: str, entries: list[dict[str, Any]], by: str, uow: U
         for e in entries:
             relatives = [store.Relative(e["staff_id"], e["staff_name"], r["id_number"], r["name"], r["relation"])
                          for r in e["relatives"]]
-            await uow.kin.replace_staff(region, e["staff_id"], relatives, at=now, by=by)
+            await uow.kin.replace_staff(region, e["staff_id"], relatives, at=now, by=by, secret=kin_secret)
             numbers += [r.id_number for r in relatives]
         flagged = []
-        keys = [member_key(n) for n in numbers]
+        keys = [key for n in numbers for key in keys_of(n, kin_secret)]  # cases keyed before the secret too
         for case_id in await uow.kin.cases_with(region, keys) if keys else []:
             approval = await uow.approvals.get(case_id, region=region)
             if approval is None:

@@ -18,7 +18,7 @@ from relief_shared import db
 from approval.schema import metadata, plumbing
 from relief_shared.db import UtcDateTime, insert_if_absent
 from relief_shared.deadlines import SIGNAL, DeadlineTable, Deadlines
-from relief_shared.kin import member_key
+from relief_shared.kin import keys_of
 from relief_shared.money import Money
 
 approvals = Table(
@@ -91,10 +91,12 @@ kin = Table(
     Column("relation", String(40), nullable=False),
     Column("registered_at", UtcDateTime(), nullable=False),
     Column("registered_by", String(100), nullable=False),
-    Column("relative_key", String(64)),  # relief_shared.kin.member_key of the ID number
+    Column("relative_key", String(64)),  # relief_shared.kin.member_key of the ID number (keyed)
+    Column("relative_legacy_key", String(64)),  # relief_shared.kin.legacy_key: cases keyed before the secret
     PrimaryKeyConstraint("region", "staff_id", "relative_id_number"),
     Index("ix_kin_register_region_relative_id_number", "region", "relative_id_number"),
     Index("ix_kin_register_region_relative_key", "region", "relative_key"),
+    Index("ix_kin_register_region_relative_legacy_key", "region", "relative_legacy_key"),
 )
 
 # The household of each case as member keys (LF-KIN), as benefit.calculated hands them on.
@@ -351,29 +353,35 @@ class Relative:
 
 
 class KinRegister:
-    """LF-KIN: who is whose registered close relative, per region."""
+    """LF-KIN: who is whose registered close relative, per region. A relative is found under
+    either key (relief_shared.kin): the keyed one of cases since the kin secret, the legacy one
+    of cases keyed before it."""
 
     def __init__(self, conn: AsyncConnection):
         self.conn = conn
 
-    async def replace_staff(self, region: str, staff_id: str, relatives: list[Relative], *, at, by: str) -> None:  # noqa: ANN001
+    async def replace_staff(self, region: str, staff_id: str, relatives: list[Relative], *, at, by: str,  # noqa: ANN001
+                            secret: str) -> None:
         """An import states a staff member's whole list: what it no longer names is gone."""
         await self.conn.execute(kin.delete().where(kin.c.region == region, kin.c.staff_id == staff_id))
         if relatives:
-            await self.conn.execute(insert(kin), [dict(region=region, staff_id=r.staff_id, staff_name=r.staff_name,
-                                                       relative_id_number=r.id_number, relative_name=r.name,
-                                                       relation=r.relation, registered_at=at, registered_by=by,
-                                                       relative_key=member_key(r.id_number))
-                                                  for r in relatives])
+            rows = []
+            for r in relatives:
+                keyed, legacy = keys_of(r.id_number, secret)
+                rows.append(dict(region=region, staff_id=r.staff_id, staff_name=r.staff_name,
+                                 relative_id_number=r.id_number, relative_name=r.name, relation=r.relation,
+                                 registered_at=at, registered_by=by, relative_key=keyed, relative_legacy_key=legacy))
+            await self.conn.execute(insert(kin), rows)
 
     async def relatives_of(self, region: str, staff_id: str) -> set[str]:
-        """The member keys of the staff member's registered relatives."""
-        rows = await self.conn.execute(select(kin.c.relative_key).where(kin.c.region == region,
-                                                                        kin.c.staff_id == staff_id))
-        return {r[0] for r in rows}
+        """Every key under which the staff member's registered relatives may appear in a household."""
+        rows = await self.conn.execute(select(kin.c.relative_key, kin.c.relative_legacy_key).where(
+            kin.c.region == region, kin.c.staff_id == staff_id))
+        return {key for r in rows for key in r if key}
 
     async def staff_related_to(self, region: str, keys: list[str]) -> list[Relative]:
-        rows = await self.conn.execute(select(kin).where(kin.c.region == region, kin.c.relative_key.in_(keys)))
+        rows = await self.conn.execute(select(kin).where(kin.c.region == region, or_(
+            kin.c.relative_key.in_(keys), kin.c.relative_legacy_key.in_(keys))))
         return [Relative(r.staff_id, r.staff_name, r.relative_id_number, r.relative_name, r.relation) for r in rows]
 
     async def remember_household(self, case_id: str, keys: set[str]) -> None:

@@ -11,7 +11,9 @@ from eligibility import register, service
 
 def subscriptions(runtime: Runtime) -> list[Subscription]:
     return [
-        Subscription(ELIGIBILITY_INTAKE, partial(service.classify_received, packs=runtime.packs, calendar=runtime.calendar), takes_batches=True),
+        Subscription(ELIGIBILITY_INTAKE, partial(service.classify_received, packs=runtime.packs,
+                                                 calendar=runtime.calendar, kin_secret=runtime.settings.kin_secret),
+                     takes_batches=True),
         Subscription(ELIGIBILITY_CASE_VIEW, service.fold, takes_batches=True),
         Subscription(ELIGIBILITY_DEADLINES, service.fold_deadlines, takes_batches=True),
         Subscription(ELIGIBILITY_STATUS_REGISTER, partial(register.apply_changes, packs=runtime.packs),

@@ -122,7 +122,7 @@ def check_jurisdiction(body: CaseIn, clerk: Principal, packs: RegionPacks) -> No
 
 
 async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitOfWork, *, packs: RegionPacks,
-                            calendar: WorkingCalendar | None = None) -> None:
+                            kin_secret: str, calendar: WorkingCalendar | None = None) -> None:
     """CLS-*: classify each accepted request from its stored body by its region's rules and tell
     the chain; the classification is the case's, with its reasons. REF-DETECT: the referrals the
     request needs are opened in the same transaction, each with its department's handling limit.
@@ -137,7 +137,8 @@ async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitO
             raise Poison(f"case.received for {event.case_id}, which this service never accepted")
         body = CaseIn.model_validate(request)
         try:
-            payload = classified_payload(event.data, body, packs, accepted_at=event.occurred_at, region=event.region)
+            payload = classified_payload(event.data, body, packs, accepted_at=event.occurred_at, region=event.region,
+                                         kin_secret=kin_secret)
         except (UnknownRegion, MissingParameter) as exc:
             raise Poison(f"cannot classify case {event.case_id}: {exc}") from exc
         classified.append(Envelope.new(payload, case_id=event.case_id, region=event.region, source=SOURCE,
@@ -154,7 +155,7 @@ async def classify_received(events: Sequence[Envelope[CaseReceived]], uow: UnitO
     await fold([*classified, *referred], uow)
 
 
-def classified_payload(received: CaseReceived, request: CaseIn, packs: RegionPacks, *,
+def classified_payload(received: CaseReceived, request: CaseIn, packs: RegionPacks, *, kin_secret: str,
                        accepted_at: datetime | None = None, region: str | None = None) -> CaseClassified:
     """What means-check and benefit-calc need of the case, and the applicant as the payee: no
     other member is named, no free text travels."""
@@ -168,7 +169,7 @@ def classified_payload(received: CaseReceived, request: CaseIn, packs: RegionPac
         household=HouseholdFacts(status=household.status, size=len(household.members),
                                  monthly_income_per_capita=household.monthly_income_per_capita,
                                  registered_in_region=household.registered_in_region,
-                                 member_keys=[member_key(m.id_number) for m in household.members]),
+                                 member_keys=[member_key(m.id_number, kin_secret) for m in household.members]),
         situation=SituationFacts(
             events=[SituationEvent(kind=e.kind, occurred_on=e.occurred_on) for e in situation.events],
             severity=situation.severity, needs=list(situation.needs),

@@ -51,7 +51,8 @@ class HouseholdFacts(Payload):
     monthly_income_per_capita: Amount | None = None
     registered_in_region: bool
     member_keys: list[str] = Field(default_factory=list, max_length=50,
-                                   description="one pseudonymous key per member (relief_shared.kin.member_key), so "
+                                   description="one pseudonymous key per member (relief_shared.kin.member_key: HMAC-SHA256 "
+                                               "under the suite's kin secret; bare SHA-256 in cases keyed before), so "
                                                "approval can match the register of staff's relatives (LF-KIN) "
                                                "without the members' ID numbers")
 

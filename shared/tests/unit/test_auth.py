@@ -20,9 +20,13 @@ def test_token_signed_with_another_secret_is_refused() -> None:
 
 def test_production_refuses_the_development_secret(monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.delenv("RELIEF_JWT_SECRET", raising=False)
+    monkeypatch.delenv("RELIEF_KIN_SECRET", raising=False)
     with pytest.raises(ValueError, match="RELIEF_JWT_SECRET"):
-        ServiceSettings(environment="production")
-    assert ServiceSettings(environment="production", jwt_secret="a-real-secret").environment == "production"
+        ServiceSettings(environment="production", kin_secret="a-real-key")
+    with pytest.raises(ValueError, match="RELIEF_KIN_SECRET"):  # LF-KIN's member keys (relief_shared.kin)
+        ServiceSettings(environment="production", jwt_secret="a-real-secret")
+    assert ServiceSettings(environment="production", jwt_secret="a-real-secret",
+                           kin_secret="a-real-key").environment == "production"
 
 
 def test_token_without_expiry_is_refused() -> None:

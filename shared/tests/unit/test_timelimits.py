@@ -93,7 +93,7 @@ def test_a_limit_missing_its_unit_or_source_does_not_load(change: dict) -> None:
 
 
 def test_production_settings_refuse_the_suite_clock() -> None:
-    secret = {"jwt_secret": "a-real-production-secret-of-enough-length"}
+    secret = {"jwt_secret": "a-real-production-secret-of-enough-length", "kin_secret": "a-real-production-kin-key"}
     with pytest.raises(ValueError, match="suite clock"):
         ServiceSettings(environment="production", suite_clock=True, **secret)
     assert not ServiceSettings(environment="production", **secret).suite_clock_enabled

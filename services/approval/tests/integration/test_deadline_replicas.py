@@ -115,7 +115,8 @@ async def test_production_settings_refuse_to_start_with_the_suite_clock(database
     if not database_url.startswith("sqlite"):
         pytest.skip("settings are checked before any database is touched")
     replica = Replica(env(database_url, nats_server.url, APPROVAL_ENVIRONMENT="production", APPROVAL_SUITE_CLOCK="true",
-                          RELIEF_JWT_SECRET="a-real-production-secret-of-enough-length"), tmp_path / "prod.log").start()
+                          RELIEF_JWT_SECRET="a-real-production-secret-of-enough-length",
+                          RELIEF_KIN_SECRET="a-real-production-kin-key"), tmp_path / "prod.log").start()
     try:
         code = await asyncio.to_thread(replica.proc.wait, 60)
     finally:

@@ -15,7 +15,8 @@ from approval.domain import DutyConflict
 from approval.main import build
 from approval.settings import Settings
 from relief_shared.contract import Envelope
-from relief_shared.kin import member_key
+from relief_shared.kin import legacy_key, member_key
+from relief_shared.settings import DEV_KIN_SECRET
 from relief_shared import testing
 from relief_shared.testing import eventually, harness_js, make_event, migrated, serving, staff_token
 
@@ -43,12 +44,13 @@ SPOUSE = "210902198203051236"
 
 def calculated(case_id: str, *, region: str = FX, town: str = FX_TOWN, type_: str = "expenditure",
                ceiling: str = "3000.00", deliberate: bool = False, members: tuple[str, ...] = (),
-               bank_account: str | None = None) -> Envelope:
+               bank_account: str | None = None, legacy: bool = False) -> Envelope:
+    key = legacy_key if legacy else (lambda number: member_key(number, DEV_KIN_SECRET))
     return make_event("benefit.calculated", case_id, region=region, org_unit=town, type=type_, as_of="2026-09-30",
                       ceiling=ceiling, recommended=ceiling, rules=["FX-EXP-DIBAO"], trace=[], caps=[],
                       needs_deliberation=deliberate, applicant=APPLICANT,
                       accepted_by={"id": "clerk-1", "name": "李经办"},
-                      household_member_keys=[member_key(m) for m in (APPLICANT["id_number"], *members)],
+                      household_member_keys=[key(m) for m in (APPLICANT["id_number"], *members)],
                       bank_account=bank_account)
 
 
@@ -271,6 +273,11 @@ async def test_separation_of_duties_kin_and_concurrent_approvals(database_url, n
                                      members=(SPOUSE,)))
         v = await routed(client, "dt-kin-later", dt["district"])
         assert [f["rule"] for f in v["flags"]] == ["LF-KIN"]
+        # a case keyed before the kin secret (bare SHA-256 keys) is still matched
+        await publish(js, calculated("dt-kin-legacy", region="wenzhou-dongtou", town="wenzhou-dongtou/beiyan",
+                                     members=(SPOUSE,), legacy=True))
+        v = await routed(client, "dt-kin-legacy", dt["district"])
+        assert [f["rule"] for f in v["flags"]] == ["LF-KIN"] and v["flags"][0]["staff"] == ["approver-1"]
 
 
 def before_at(v: dict):  # noqa: ANN201 - a datetime

@@ -223,7 +223,8 @@ async def test_access_rules(suite: Suite) -> None:
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
         # ready once NATS is there and the suite clock and holiday data were read from it
         await eventually(lambda: _ready(app.client), message="ready")
-    async with suite.running(environment="production", jwt_secret="a-real-production-secret-of-enough-length") as app:
+    async with suite.running(environment="production", jwt_secret="a-real-production-secret-of-enough-length",
+                             kin_secret="a-real-production-kin-key") as app:
         token = issue("a-real-production-secret-of-enough-length", sub="ops-1", name="运维", roles=["ops"], region="fuxin-haizhou")
         r = await app.client.get("/v1/bank-simulator", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 404  # no steering the bank in production
