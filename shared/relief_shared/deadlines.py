@@ -187,6 +187,15 @@ class Deadlines:
             .values(closed_at=at, next_at=None, revision=t.c.revision + 1).returning(*t.c))
         return [Deadline.from_row(r) for r in rows]
 
+    async def reassign(self, case_id: str, org_unit: str | None) -> list[Deadline]:
+        """Hand the case's open deadlines to another org unit (a complaint the district assigns
+        elsewhere): what they fire later names the unit that now answers for them."""
+        t = self.t
+        rows = await self.conn.execute(
+            update(t).where(t.c.case_id == case_id, t.c.closed_at.is_(None), t.c.org_unit.is_distinct_from(org_unit))
+            .values(org_unit=org_unit, revision=t.c.revision + 1).returning(*t.c))
+        return [Deadline.from_row(r) for r in rows]
+
     async def extend(self, case_id: str, limit: TimeLimit, condition_length: int,
                      calendar: WorkingCalendar) -> Deadline | None:
         """Apply the limit's extension (e.g. DT-MEANS-15D: verification took `condition_length`

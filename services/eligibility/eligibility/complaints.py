@@ -197,6 +197,7 @@ async def assign(complaint_id: str, body: AssignIn, who: Principal, uow: UnitOfW
         row = await _handled(complaint_id, who, uow)
         history = [*row.history, _entry("assigned", who, now, to=body.org_unit or DISTRICT, note=body.note)]
         await _change(uow, row, assigned_to=body.org_unit, history=history, updated_at=now)
+        await uow.deadlines.move(await uow.clocks.reassign(complaint_id, body.org_unit))
         await uow.commit()
 
 

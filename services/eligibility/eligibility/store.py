@@ -8,7 +8,7 @@ from typing import Any
 from relief_shared import db
 from relief_shared.calendar import SHANGHAI
 from relief_shared.db import UtcDateTime, new_metadata
-from relief_shared.deadlines import SIGNAL, DeadlineTable, Deadlines
+from relief_shared.deadlines import SIGNAL, Deadline, DeadlineTable, Deadlines
 from relief_shared.plumbing import Plumbing, SeqId
 from sqlalchemy import (JSON, Boolean, Column, Index, Integer, String, Table, bindparam, case, func, insert,
                         literal_column, select, update)
@@ -195,13 +195,23 @@ class DeadlineOverview:
         statement = dialect_insert(t)
         statement = statement.on_conflict_do_update(
             index_elements=[t.c.deadline_id],
-            set_={name: statement.excluded[name] for name in ("state", "due_soon", "due", "revision", "entry")},
+            set_={name: statement.excluded[name]
+                  for name in ("org_unit", "state", "due_soon", "due", "revision", "entry")},
             where=t.c.revision < statement.excluded.revision)
         for case_id, region, entry, org_unit in items:
             await self.conn.execute(statement, dict(
                 deadline_id=entry["id"], case_id=case_id, region=region, org_unit=org_unit, state=entry["state"],
                 due_soon=entry["due_soon"], due=datetime.fromisoformat(entry["due"]), revision=entry["revision"],
                 entry={**entry, "case_id": case_id, "region": region, "org_unit": org_unit}))
+
+    async def move(self, moved: list[Deadline]) -> None:
+        """The district's view follows a reassignment at once (the clock's next event would too)."""
+        t = deadline_overview
+        for d in moved:
+            row = (await self.conn.execute(select(t.c.entry).where(t.c.deadline_id == d.id))).first()
+            if row is not None:
+                await self.conn.execute(update(t).where(t.c.deadline_id == d.id).values(
+                    org_unit=d.org_unit, entry={**row.entry, "org_unit": d.org_unit}))
 
     async def page(self, *, region: str, state: str, org_unit: str | None, page: int,
                    size: int) -> tuple[list[dict[str, Any]], int]:

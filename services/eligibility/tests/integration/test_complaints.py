@@ -116,9 +116,18 @@ async def test_a_named_complaint_goes_to_the_district_which_assigns_it(client) -
     assert (await client.get(f"/v1/complaints/{cid}", headers=AUDITOR)).json()["complainant"]["name"] == "(withheld)"
     r = await client.post(f"/v1/complaints/{cid}/assign", json={"org_unit": YUANJUE}, headers=CLERK)
     assert r.status_code == 403
+
+    async def in_overview(**unit: str) -> list:
+        page = (await client.get("/v1/deadlines", params={"state": "open", **unit}, headers=DISTRICT)).json()
+        return [i for i in page["items"] if i["case_id"] == cid]
+
+    [kept] = await eventually(in_overview, message="the complaint's deadline in the district overview")
+    assert kept["org_unit"] is None  # the district's own
     r = await client.post(f"/v1/complaints/{cid}/assign", json={"org_unit": YUANJUE, "note": "属地核实"},
                           headers=DISTRICT)
     assert r.status_code == 200 and r.json()["assigned_to"] == YUANJUE
+    [moved] = await in_overview(org_unit=YUANJUE)  # in the same transaction as the assignment
+    assert moved["org_unit"] == YUANJUE and moved["id"] == kept["id"]
     listed = (await client.get("/v1/complaints", headers=OTHER_TOWN)).json()
     assert [i["complaint_id"] for i in listed["items"]] == [cid]
     assert (await client.get("/v1/complaints", headers=CLERK)).json()["total"] == 0
