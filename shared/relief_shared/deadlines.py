@@ -78,6 +78,9 @@ class DeadlineTable:
         # built once: every decision and payment asks, and building a statement costs more than running it
         self.open_of_case = select(t.c.id, t.c.stop).where(t.c.case_id == bindparam("b_case_id"),
                                                            t.c.closed_at.is_(None))
+        self.close_ids = (update(t).where(t.c.id.in_(bindparam("b_ids", expanding=True)), t.c.closed_at.is_(None))
+                          .values(closed_at=bindparam("v_closed_at"), next_at=None, revision=t.c.revision + 1)
+                          .returning(*t.c))
 
 
 def create_deadlines_v1(op) -> None:  # noqa: ANN001 - alembic's op proxy
@@ -177,14 +180,11 @@ class Deadlines:
 
     async def close(self, case_id: str, *, stopped_by: str, at: datetime) -> list[Deadline]:
         """Close the case's open deadlines that `stopped_by` (an event type) satisfies, at `at`."""
-        t = self.t
         open_ = await self.conn.execute(self._statements.open_of_case, {"b_case_id": case_id})
         ids = [r.id for r in open_ if stopped_by in r.stop.split(",")]
         if not ids:
             return []
-        rows = await self.conn.execute(
-            update(t).where(t.c.id.in_(ids), t.c.closed_at.is_(None))
-            .values(closed_at=at, next_at=None, revision=t.c.revision + 1).returning(*t.c))
+        rows = await self.conn.execute(self._statements.close_ids, {"b_ids": ids, "v_closed_at": at})
         return [Deadline.from_row(r) for r in rows]
 
     async def reassign(self, case_id: str, org_unit: str | None) -> list[Deadline]:

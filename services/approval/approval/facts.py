@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, String, Table, Text, update
+from sqlalchemy import Column, String, Table, Text, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approval.schema import metadata
@@ -32,6 +32,13 @@ facts = Table(
     Column("reason", Text),  # JSON, from benefit.calculated
     Column("recorded_at", UtcDateTime(), nullable=False),
 )
+
+
+# built once: each case fills its row twice (the subject, then the reason)
+_fill_subject = update(facts).where(facts.c.case_id == bindparam("b_case_id"), facts.c.subject.is_(None)).values(
+    subject=bindparam("v_subject"), applies_for=bindparam("v_applies_for"))
+_fill_reason = update(facts).where(facts.c.case_id == bindparam("b_case_id"), facts.c.reason.is_(None)).values(
+    reason=bindparam("v_reason"))
 
 
 @dataclass(frozen=True)
@@ -84,11 +91,10 @@ class Facts:
         if inserted.rowcount == 1:
             return
         if subject is not None:
-            await self.conn.execute(update(facts).where(facts.c.case_id == case_id, facts.c.subject.is_(None))
-                                    .values(subject=_json(subject), applies_for=applies_for))
+            await self.conn.execute(_fill_subject, {"b_case_id": case_id, "v_subject": row["subject"],
+                                                    "v_applies_for": applies_for})
         if reason is not None:
-            await self.conn.execute(update(facts).where(facts.c.case_id == case_id, facts.c.reason.is_(None))
-                                    .values(reason=_json(reason)))
+            await self.conn.execute(_fill_reason, {"b_case_id": case_id, "v_reason": row["reason"]})
 
     async def get(self, case_id: str, *, region: str) -> CaseFacts | None:
         row = (await self.conn.execute(facts.select().where(facts.c.case_id == case_id, facts.c.region == region))

@@ -186,7 +186,15 @@ _select_approval = (
     .where(approvals.c.case_id == bindparam("b_case_id"), approvals.c.region == bindparam("b_region"))
     .order_by(tasks.c.opened_at, tasks.c.round)
 )
-_update_approval = update(approvals).where(approvals.c.case_id == bindparam("b_case_id"))
+# built once: a decision writes the approval, its touched tasks and its duty, and building a
+# statement costs more than running it
+_update_approval = update(approvals).where(approvals.c.case_id == bindparam("b_case_id"),
+                                           approvals.c.revision == bindparam("b_revision"))
+_TASK_VALUES = [c.name for c in tasks.c if c.name not in ("id", "case_id", "region")]
+_update_task = update(tasks).where(tasks.c.id == bindparam("b_id")).values(
+    {name: bindparam(name) for name in _TASK_VALUES})
+_duty_held = select(duties.c.duty).where(duties.c.case_id == bindparam("b_case_id"),
+                                         duties.c.actor_id == bindparam("b_actor_id"))
 
 
 @dataclass(frozen=True)
@@ -245,7 +253,7 @@ class Approvals:
         """Write what a unit of work changed. The approval's revision moves on first (on
         PostgreSQL this locks its row): a decision taken meanwhile on the same case makes this
         one fail with nothing written. Every actor takes their duty (DT-SOD) under the key."""
-        result = await self.conn.execute(_update_approval.where(approvals.c.revision == bindparam("b_revision")), {
+        result = await self.conn.execute(_update_approval, {
             "b_case_id": approval.case_id, "b_revision": approval.revision, "revision": approval.revision + 1,
             "status": approval.status, "amount_fen": _fen(approval.amount),
             "flags": json.dumps(approval.flags, ensure_ascii=False),
@@ -255,8 +263,7 @@ class Approvals:
         for task in approval.touched.values():
             row = _task_row(task, approval.region)
             if task.id in approval.persisted:
-                await self.conn.execute(update(tasks).where(tasks.c.id == task.id).values(
-                    **{k: v for k, v in row.items() if k not in ("id", "case_id", "region")}))
+                await self.conn.execute(_update_task, {"b_id": task.id, **{k: row[k] for k in _TASK_VALUES}})
             else:
                 await self.conn.execute(_insert_task, row)
             if task.actor is not None and task.status in ("approved", "rejected", "returned") \
@@ -272,8 +279,7 @@ class Approvals:
         """DT-SOD under the database's key: one duty per person per case."""
         await self.conn.execute(insert_if_absent(self.conn.dialect.name, duties), dict(
             case_id=case_id, actor_id=actor_id, duty=duty, step=step, acted_at=at))
-        held = await self.conn.scalar(select(duties.c.duty).where(duties.c.case_id == case_id,
-                                                                   duties.c.actor_id == actor_id))
+        held = await self.conn.scalar(_duty_held, {"b_case_id": case_id, "b_actor_id": actor_id})
         if held != duty:
             raise DutyConflict(f"{actor_id} already holds the duty {held!r} on case {case_id}; handler, reviewer and "
                                "approver are three people (DT-SOD)")
@@ -352,6 +358,15 @@ class Relative:
     relation: str
 
 
+# built once: every routing and every decision asks
+_relatives_of = select(kin.c.relative_key, kin.c.relative_legacy_key).where(
+    kin.c.region == bindparam("b_region"), kin.c.staff_id == bindparam("b_staff_id"))
+_related_to = select(kin).where(kin.c.region == bindparam("b_region"), or_(
+    kin.c.relative_key.in_(bindparam("b_keys", expanding=True)),
+    kin.c.relative_legacy_key.in_(bindparam("b_keys", expanding=True))))
+_household_of = select(household_keys.c.member_key).where(household_keys.c.case_id == bindparam("b_case_id"))
+
+
 class KinRegister:
     """LF-KIN: who is whose registered close relative, per region. A relative is found under
     either key (relief_shared.kin): the keyed one of cases since the kin secret, the legacy one
@@ -375,13 +390,11 @@ class KinRegister:
 
     async def relatives_of(self, region: str, staff_id: str) -> set[str]:
         """Every key under which the staff member's registered relatives may appear in a household."""
-        rows = await self.conn.execute(select(kin.c.relative_key, kin.c.relative_legacy_key).where(
-            kin.c.region == region, kin.c.staff_id == staff_id))
+        rows = await self.conn.execute(_relatives_of, {"b_region": region, "b_staff_id": staff_id})
         return {key for r in rows for key in r if key}
 
     async def staff_related_to(self, region: str, keys: list[str]) -> list[Relative]:
-        rows = await self.conn.execute(select(kin).where(kin.c.region == region, or_(
-            kin.c.relative_key.in_(keys), kin.c.relative_legacy_key.in_(keys))))
+        rows = await self.conn.execute(_related_to, {"b_region": region, "b_keys": keys})
         return [Relative(r.staff_id, r.staff_name, r.relative_id_number, r.relative_name, r.relation) for r in rows]
 
     async def remember_household(self, case_id: str, keys: set[str]) -> None:
@@ -390,7 +403,7 @@ class KinRegister:
                                     [{"case_id": case_id, "member_key": k} for k in sorted(keys)])
 
     async def household_of(self, case_id: str) -> set[str]:
-        rows = await self.conn.execute(select(household_keys.c.member_key).where(household_keys.c.case_id == case_id))
+        rows = await self.conn.execute(_household_of, {"b_case_id": case_id})
         return {r[0] for r in rows}
 
     async def cases_with(self, region: str, keys: list[str]) -> list[str]:
@@ -449,6 +462,9 @@ class Deliberations:
         return [dict(r._mapping) for r in rows]
 
 
+_means_of_case = select(means_results).where(means_results.c.case_id == bindparam("b_case_id"))
+
+
 class MeansResults:
     def __init__(self, conn: AsyncConnection):
         self.conn = conn
@@ -458,7 +474,7 @@ class MeansResults:
             case_id=case_id, verification_id=verification_id, complete=complete, finished_at=finished_at))
 
     async def of_case(self, case_id: str) -> dict | None:
-        row = (await self.conn.execute(select(means_results).where(means_results.c.case_id == case_id))).first()
+        row = (await self.conn.execute(_means_of_case, {"b_case_id": case_id})).first()
         return dict(row._mapping) if row else None
 
 
