@@ -31,6 +31,15 @@ _claim_again = (update(payments).where(p.id == bindparam("b_id"), p.status == bi
                                        p.next_attempt_at <= bindparam("b_now"))
                 .values(attempts=p.attempts + 1))
 _set_transaction = update(payments).where(p.id == bindparam("b_id"))
+# built once too: every approval asks for its task's payments, every bank batch claims and settles
+_of_case = select(payments).where(p.case_id == bindparam("b_case_id"), p.payroll_month.is_(None)).order_by(p.instalment)
+_of_task = (select(payments).where(p.case_id == bindparam("b_case_id"), p.payroll_month.is_(None),
+                                   p.task_id == bindparam("b_task_id")).order_by(p.instalment))
+_claim_scheduled = (update(payments).where(p.id.in_(bindparam("b_ids", expanding=True)), p.status == SCHEDULED)
+                    .values(status=SENT, sent_at=bindparam("v_now"), next_attempt_at=bindparam("v_lease_until"),
+                            attempts=p.attempts + 1).returning(p.id))
+_settle_paid = (update(payments).where(p.id.in_(bindparam("b_ids", expanding=True)), p.status.in_(IN_FLIGHT))
+                .values(status=PAID, paid_at=bindparam("v_at"), last_error=None, next_attempt_at=None).returning(p.id))
 
 
 _AT = {column.name: n for n, column in enumerate(payments.c)}  # rows of `select(payments)` by position: fast
@@ -93,10 +102,11 @@ class Payments:
         return payment_of(row) if row else None
 
     async def of_task(self, case_id: str, task_id: str | None) -> list[Payment]:
-        query = select(payments).where(p.case_id == case_id, p.payroll_month.is_(None))
-        if task_id is not None:
-            query = query.where(p.task_id == task_id)
-        return [payment_of(row) for row in await self.conn.execute(query.order_by(p.instalment))]
+        if task_id is None:
+            rows = await self.conn.execute(_of_case, {"b_case_id": case_id})
+        else:
+            rows = await self.conn.execute(_of_task, {"b_case_id": case_id, "b_task_id": task_id})
+        return [payment_of(row) for row in rows]
 
     async def due(self, now: datetime, business_now: datetime, limit: int) -> list[Payment]:
         """Scheduled bank payments whose day has come, and in-flight ones whose lease or back-off
@@ -111,10 +121,7 @@ class Payments:
         """Mark scheduled payments `sent` in one statement; the ids this call won come back."""
         if not ids:
             return set()
-        result = await self.conn.execute(
-            update(payments).where(p.id.in_(ids), p.status == SCHEDULED)
-            .values(status=SENT, sent_at=now, next_attempt_at=lease_until, attempts=p.attempts + 1)
-            .returning(p.id))
+        result = await self.conn.execute(_claim_scheduled, {"b_ids": ids, "v_now": now, "v_lease_until": lease_until})
         return set(result.scalars())
 
     async def claim_again(self, payment: Payment, now: datetime, lease_until: datetime) -> bool:
@@ -139,9 +146,7 @@ class Payments:
 
     async def settle_paid(self, ids: list[str], at: datetime) -> set[str]:
         """Mark in-flight payments paid at `at` in one compare-and-set; the ids this call won."""
-        result = await self.conn.execute(
-            update(payments).where(p.id.in_(ids), p.status.in_(IN_FLIGHT))
-            .values(status=PAID, paid_at=at, last_error=None, next_attempt_at=None).returning(p.id))
+        result = await self.conn.execute(_settle_paid, {"b_ids": ids, "v_at": at})
         return set(result.scalars())
 
     async def set_transactions(self, transactions: dict[str, str]) -> None:
