@@ -114,10 +114,17 @@ def authorize(request: Request, roles: frozenset[str]) -> Principal:
     """The caller of a hot route, checked without FastAPI's dependency machinery (which costs
     more than such a route's own work): the same token rules as `require`. The route declares
     `openapi_extra=BEARER` so its OpenAPI operation still names the scheme."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return check_bearer(request.headers.get("authorization", ""), request.app.state.runtime.settings.jwt_secret,
+                        roles)
+
+
+def check_bearer(authorization: str, secret: str, roles: frozenset[str]) -> Principal:
+    """An `Authorization` header read as `HTTPBearer` reads it (scheme `bearer`, the token
+    stripped), verified, and held to `roles`: 401 or 403 as `require` answers."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing bearer token")
-    principal = decode(token.strip(), request.app.state.runtime.settings.jwt_secret)
+    principal = decode(token.strip(), secret)
     if not principal.has_any(roles):
         raise Forbidden(f"needs one of the roles: {', '.join(sorted(roles))}")
     return principal

@@ -31,10 +31,9 @@ class LaneRequest:
     headers: Mapping[bytes, bytes]
     body: bytes
 
-    def bearer(self) -> str | None:
-        """The token as the framework's `HTTPBearer` reads it; anything unusual is left to the route."""
-        scheme, _, token = self.headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-        return token if scheme.lower() == "bearer" and token and token == token.strip() else None
+    @property
+    def authorization(self) -> str:
+        return self.headers.get(b"authorization", b"").decode("latin-1")
 
     def is_json(self) -> bool:
         return self.headers.get(b"content-type", b"").split(b";")[0].strip().lower() == b"application/json"

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
-from relief_shared.auth import STAFF_ROLES, Principal, decode, require
+from relief_shared.auth import STAFF_ROLES, Principal, check_bearer, require
 from relief_shared.calendar import SHANGHAI
 from relief_shared.fastlane import LaneRequest
 from relief_shared.problems import DomainProblems, NotFound, Problem, Unprocessable
@@ -47,14 +47,11 @@ async def calculate_in_lane(request: LaneRequest) -> bytes | None:
     and every street recalculates: a staff token, a JSON body valid as CalculationIn and a region
     the caller works for get the route's own 200 answer; anything else returns None, and the
     route above answers it, refusal and all."""
-    token = request.bearer()
-    if token is None or not request.is_json():
+    if not request.is_json():
         return None
     runtime = request.app.state.runtime
     try:
-        principal = decode(token, runtime.settings.jwt_secret)
-        if not principal.has_any(STAFF_ROLES):
-            return None
+        principal = check_bearer(request.authorization, runtime.settings.jwt_secret, STAFF_ROLES)
         body = CalculationIn.model_validate(json.loads(request.body))
         document = service.calculate_many([body], runtime.packs, principal, batch=False)[0]
     except (Problem, ValueError):  # a bad token, region or body (ValidationError, JSONDecodeError), a refusal

@@ -155,9 +155,7 @@ async def acknowledge(referral_id: str, partner: Principal, uow: UnitOfWork, *, 
         earlier = await uow.idempotency.replay(request)
         if earlier:
             return earlier
-        row = await uow.referrals.get(referral_id, region=partner.region, department=department)
-        if row is None:
-            raise NoSuchReferral(f"no referral {referral_id} for {department} in {partner.region}")
+        row = await _own_referral(uow, referral_id, partner, department)
         if await uow.referrals.acknowledge(referral_id, at=now, by=partner.sub):
             payload = contract.ACKNOWLEDGED[department](
                 referral_id=referral_id, department=department, org_unit=row.org_unit,
@@ -165,10 +163,25 @@ async def acknowledge(referral_id: str, partner: Principal, uow: UnitOfWork, *, 
             event = Envelope.new(payload, case_id=row.case_id, region=row.region, source=SOURCE, at=now)
             uow.record(event)
             await projection.put_on_timeline([event], uow)
-        row = await uow.referrals.get(referral_id, region=partner.region, department=department)
-        reply = Reply(200, referral_document(row, for_partner=True))
-        await uow.idempotency.remember(request, reply)
+        reply = await _answer_partner(uow, referral_id, partner, department, request)
         await uow.commit()
+    return reply
+
+
+async def _own_referral(uow: UnitOfWork, referral_id: str, partner: Principal, department: str) -> Any:
+    """The department's own referral in its region; another's is not there for it (404)."""
+    row = await uow.referrals.get(referral_id, region=partner.region, department=department)
+    if row is None:
+        raise NoSuchReferral(f"no referral {referral_id} for {department} in {partner.region}")
+    return row
+
+
+async def _answer_partner(uow: UnitOfWork, referral_id: str, partner: Principal, department: str,
+                          request: IdempotentRequest | None) -> Reply:
+    """The referral as it now stands, remembered under the request's key in the caller's transaction."""
+    row = await uow.referrals.get(referral_id, region=partner.region, department=department)
+    reply = Reply(200, referral_document(row, for_partner=True))
+    await uow.idempotency.remember(request, reply)
     return reply
 
 
@@ -194,9 +207,7 @@ async def report_result(referral_id: str, answer: Answer, partner: Principal, uo
         earlier = await uow.idempotency.replay(request)
         if earlier:
             return earlier
-        row = await uow.referrals.get(referral_id, region=partner.region, department=department)
-        if row is None:
-            raise NoSuchReferral(f"no referral {referral_id} for {department} in {partner.region}")
+        row = await _own_referral(uow, referral_id, partner, department)
         if row.completed_at is not None:
             raise ReferralClosed(f"referral {referral_id} was answered on {row.completed_at.isoformat()}")
         requested_on = row.requested_at.astimezone(SHANGHAI).date()
@@ -218,9 +229,7 @@ async def report_result(referral_id: str, answer: Answer, partner: Principal, uo
         closed = await uow.clocks.close(row.case_id, stopped_by=completed.type, at=now)
         uow.record(completed, *(deadlines.envelope("closed", d, service=SOURCE, cause=completed) for d in closed))
         await projection.put_on_timeline([completed], uow)
-        row = await uow.referrals.get(referral_id, region=partner.region, department=department)
-        reply = Reply(200, referral_document(row, for_partner=True))
-        await uow.idempotency.remember(request, reply)
+        reply = await _answer_partner(uow, referral_id, partner, department, request)
         await uow.commit()
     return reply
 

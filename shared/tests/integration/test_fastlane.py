@@ -18,7 +18,7 @@ from relief_shared.testing import serving
 
 async def double(request: LaneRequest) -> bytes | None:
     """Takes {"n": <int>} with the token "good"; leaves anything else to the route."""
-    if request.bearer() != "good" or not request.is_json():
+    if request.authorization != "Bearer good" or not request.is_json():
         return None
     n = json.loads(request.body).get("n")
     return json.dumps({"n": n * 2, "by": "lane"}).encode() if isinstance(n, int) else None
